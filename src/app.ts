@@ -1,0 +1,97 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./context";
+import { createDb } from "./db/client";
+import { healthRouter } from "./modules/health";
+import { storesRouter } from "./modules/stores";
+import { ApiError, problemResponse } from "./shared/errors";
+import { jsonBody, requestId } from "./shared/http";
+import { createRouter } from "./shared/openapi";
+import { MoneyOverflowError } from "./shared/money";
+
+const DEFAULT_DOCS_URL = "https://edgeshop.dev/problems";
+
+/** Builds the HTTP app: shared middleware, one error handler, docs, and every module's routes. */
+export function createApp() {
+  const app = createRouter<AppEnv>();
+
+  app.use("*", requestId());
+  app.use("*", async (c, next) => {
+    c.set("db", createDb(c.env.DB));
+    await next();
+  });
+  app.use("/v1/*", jsonBody());
+
+  app.route("/", healthRouter);
+  app.route("/", storesRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "A secret API key (`sk_...`) or an access token (`at_...`) from `POST /v1/store/token`",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The operator token (Worker secret `OPERATOR_TOKEN`)",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "edgeshop API",
+      version: "1.0.0",
+      description:
+        "Multi-tenant commerce and loyalty API on Cloudflare Workers. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units; lists use keyset pagination.",
+    },
+    servers: [{ url: "/" }],
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeshop API reference" }));
+
+  const allowed = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      return problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, {
+        headers: { Allow: methods.join(", ") },
+      }));
+    }
+    return problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`));
+  });
+  app.onError((err, c) => problem(c, toApiError(err, c)));
+  return app;
+}
+
+function problem(c: Context<AppEnv>, error: ApiError): Response {
+  return problemResponse(error, c.var.requestId ?? "req_unknown", c.env.DOCS_URL ?? DEFAULT_DOCS_URL);
+}
+
+function toApiError(err: Error, c: Context<AppEnv>): ApiError {
+  if (err instanceof ApiError) {
+    if (err.status >= 500) logServerError(err, c);
+    return err;
+  }
+  if (err instanceof MoneyOverflowError) return new ApiError("validation_failed", "An amount is out of range");
+  if (err instanceof HTTPException && err.status < 500) {
+    if (err.status === 413) return new ApiError("payload_too_large");
+    return new ApiError("validation_failed", err.message);
+  }
+  logServerError(err, c);
+  return new ApiError("internal_error");
+}
+
+function logServerError(err: Error, c: Context<AppEnv>) {
+  console.error(
+    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, error: err.name, message: err.message, stack: err.stack }),
+  );
+}
+
+function allowedMethods(routes: ReadonlyArray<{ method: string; path: string }>) {
+  const patterns = routes
+    .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
+    .map((r) => ({
+      method: r.method,
+      regex: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+")}/?$`),
+    }));
+  return (path: string) => [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method))];
+}

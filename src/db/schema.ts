@@ -1,0 +1,2 @@
+export * from "../modules/stores/stores.tables";
+export * from "../modules/idempotency/idempotency.tables";

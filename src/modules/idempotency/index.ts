@@ -1,0 +1,2 @@
+export { idempotent } from "./idempotency.middleware";
+export { purgeExpiredIdempotencyKeys } from "./idempotency.service";

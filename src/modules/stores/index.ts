@@ -1,0 +1,4 @@
+export { storesRouter } from "./stores.routes";
+export { requireOperator, requireStore } from "./stores.auth";
+export { purgeExpiredAccessTokens, type Principal } from "./stores.service";
+export { Store } from "./stores.schemas";

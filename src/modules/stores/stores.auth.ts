@@ -1,0 +1,43 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../context";
+import { timingSafeEqualStrings } from "../../shared/crypto";
+import { ApiError } from "../../shared/errors";
+import { authenticate, needsLastUsedRefresh, touchCredential } from "./stores.service";
+
+function bearer(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match ? match[1]! : null;
+}
+
+/**
+ * Requires a store credential (`sk_` API key or `at_` access token) and derives the tenant from it.
+ * An `X-Tenant-Id` header, when sent, must name that store.
+ */
+export function requireStore(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const secret = bearer(c.req.header("Authorization"));
+    if (!secret) throw new ApiError("unauthenticated", "Send Authorization: Bearer <api key or access token>");
+    const principal = await authenticate(c.var.db, secret);
+    if (!principal) throw new ApiError("unauthenticated", "The credential is invalid, expired or revoked");
+    const tenant = c.req.header("X-Tenant-Id");
+    if (tenant !== undefined && tenant !== principal.storeId) throw new ApiError("tenant_mismatch");
+    c.set("principal", principal);
+    if (needsLastUsedRefresh(principal.lastUsedAt)) {
+      c.executionCtx.waitUntil(touchCredential(c.var.db, principal.credentialId).catch(() => undefined));
+    }
+    await next();
+  };
+}
+
+/** Requires the operator token (Worker secret `OPERATOR_TOKEN`), compared in constant time. */
+export function requireOperator(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const expected = c.env.OPERATOR_TOKEN;
+    if (!expected) throw new ApiError("service_unavailable", "The operator token is not configured");
+    const presented = bearer(c.req.header("Authorization"));
+    if (!presented || !(await timingSafeEqualStrings(presented, expected))) {
+      throw new ApiError("unauthenticated", "An operator token is required");
+    }
+    await next();
+  };
+}

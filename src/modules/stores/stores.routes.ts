@@ -1,0 +1,189 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import { ApiError } from "../../shared/errors";
+import {
+  BODY_ERRORS,
+  IdempotencyKeyHeader,
+  IfMatchHeader,
+  SECURITY,
+  TenantHeader,
+  createRouter,
+  errorResponses,
+  idParam,
+  jsonContent,
+  jsonRequest,
+} from "../../shared/openapi";
+import { PageQuerySchema } from "../../shared/pagination";
+import { etag, parseIfMatch } from "../../shared/versioning";
+import { idempotent } from "../idempotency";
+import { requireOperator, requireStore } from "./stores.auth";
+import {
+  AccessToken,
+  ApiKeyPage,
+  CreateApiKeyBody,
+  CreateStoreBody,
+  CreatedApiKey,
+  CreatedStore,
+  Store,
+  TokenBody,
+  UpdateStoreBody,
+} from "./stores.schemas";
+import {
+  createApiKey,
+  createStore,
+  deleteStore,
+  issueAccessToken,
+  listApiKeys,
+  presentApiKey,
+  presentStore,
+  revokeApiKey,
+  updateStore,
+} from "./stores.service";
+
+const tags = ["Stores"];
+const operatorScope = () => ({ storeId: "operator", credentialId: "operator" });
+
+const createStoreRoute = createRoute({
+  method: "post",
+  path: "/v1/stores",
+  tags,
+  summary: "Create a store (operator)",
+  description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
+  security: SECURITY.operator,
+  middleware: [requireOperator(), idempotent({ scope: operatorScope })] as const,
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
+  responses: {
+    201: jsonContent(CreatedStore, "The new store with its secrets"),
+    ...errorResponses(...BODY_ERRORS, 401, 409, 422, 503),
+  },
+});
+
+const getStoreRoute = createRoute({
+  method: "get",
+  path: "/v1/store",
+  tags,
+  summary: "Retrieve the caller's store",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { headers: z.object({ "x-tenant-id": TenantHeader }) },
+  responses: {
+    200: { ...jsonContent(Store, "The store"), headers: { ETag: { schema: { type: "string" }, description: "Version" } } },
+    ...errorResponses(401, 403),
+  },
+});
+
+const updateStoreRoute = createRoute({
+  method: "patch",
+  path: "/v1/store",
+  tags,
+  summary: "Update the caller's store settings",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { headers: z.object({ "if-match": IfMatchHeader }), ...jsonRequest(UpdateStoreBody) },
+  responses: {
+    200: jsonContent(Store, "The updated store"),
+    ...errorResponses(...BODY_ERRORS, 401, 403, 412, 428),
+  },
+});
+
+const deleteStoreRoute = createRoute({
+  method: "delete",
+  path: "/v1/store",
+  tags,
+  summary: "Delete the caller's store",
+  description: "Soft delete: the store disappears and every API key and access token is revoked at once.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403) },
+});
+
+const tokenRoute = createRoute({
+  method: "post",
+  path: "/v1/store/token",
+  tags,
+  summary: "Exchange app id and app secret for an access token",
+  description: "Each call issues a new bearer token (`at_...`) valid for 24 hours. Not idempotent by design: tokens are never stored in clear.",
+  security: SECURITY.none,
+  request: jsonRequest(TokenBody),
+  responses: { 201: jsonContent(AccessToken, "A new access token"), ...errorResponses(...BODY_ERRORS, 401) },
+});
+
+const createKeyRoute = createRoute({
+  method: "post",
+  path: "/v1/api-keys",
+  tags: ["API keys"],
+  summary: "Create an API key",
+  description: "The secret is in this response only; it is stored as a SHA-256 hash.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore(), idempotent()] as const,
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
+  responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret"), ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422) },
+});
+
+const listKeysRoute = createRoute({
+  method: "get",
+  path: "/v1/api-keys",
+  tags: ["API keys"],
+  summary: "List active API keys",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: PageQuerySchema },
+  responses: { 200: jsonContent(ApiKeyPage, "A page of keys, newest first"), ...errorResponses(401, 403) },
+});
+
+const revokeKeyRoute = createRoute({
+  method: "delete",
+  path: "/v1/api-keys/{id}",
+  tags: ["API keys"],
+  summary: "Revoke an API key",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("key") },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
+});
+
+export const storesRouter = createRouter<AppEnv>()
+  .openapi(createStoreRoute, async (c) => {
+    const created = await createStore(c.var.db, c.req.valid("json"));
+    return c.json(
+      {
+        store: presentStore(created.store),
+        api_key: { ...presentApiKey(created.apiKey), secret: created.apiKeySecret },
+        app_secret: created.appSecret,
+      },
+      201,
+      { ETag: etag(created.store.version) },
+    );
+  })
+  .openapi(getStoreRoute, (c) => {
+    const store = c.var.principal.store;
+    return c.json(presentStore(store), 200, { ETag: etag(store.version) });
+  })
+  .openapi(updateStoreRoute, async (c) => {
+    const expected = parseIfMatch(c.req.header("If-Match"));
+    const updated = await updateStore(c.var.db, c.var.principal.storeId, expected, c.req.valid("json"));
+    return c.json(presentStore(updated), 200, { ETag: etag(updated.version) });
+  })
+  .openapi(deleteStoreRoute, async (c) => {
+    await deleteStore(c.var.db, c.var.principal.storeId);
+    return c.body(null, 204);
+  })
+  .openapi(tokenRoute, async (c) => {
+    const body = c.req.valid("json");
+    const issued = await issueAccessToken(c.var.db, body.app_id, body.app_secret);
+    return c.json({ access_token: issued.token, token_type: "Bearer" as const, expires_at: issued.expiresAt }, 201);
+  })
+  .openapi(createKeyRoute, async (c) => {
+    const { row, secret } = await createApiKey(c.var.db, c.var.principal.storeId, c.req.valid("json").name ?? null);
+    return c.json({ ...presentApiKey(row), secret }, 201);
+  })
+  .openapi(listKeysRoute, async (c) => {
+    const page = await listApiKeys(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    return c.json(page, 200);
+  })
+  .openapi(revokeKeyRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!id?.startsWith("key_")) throw new ApiError("not_found", "API key not found");
+    await revokeApiKey(c.var.db, c.var.principal.storeId, id);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,260 @@
+import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
+import { ApiError } from "../../shared/errors";
+import { newId, newSecret } from "../../shared/ids";
+import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import { addSeconds, nowIso } from "../../shared/time";
+import { staleVersion } from "../../shared/versioning";
+import { type CredentialRow, type StoreRow, credentials, stores } from "./stores.tables";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** last_used_at is refreshed at most this often per credential, to keep auth read-only. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Who is calling: resolved once per request by the auth middleware. */
+export interface Principal {
+  kind: "api_key" | "access_token";
+  storeId: string;
+  credentialId: string;
+  store: StoreRow;
+  lastUsedAt: string | null;
+}
+
+export function presentStore(row: StoreRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    tagline: row.tagline,
+    currency: row.currency,
+    app_id: row.appId,
+    credit_order_preference: row.creditOrderPreference,
+    require_email_confirmation: row.requireEmailConfirmation,
+    version: row.version,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+export function presentApiKey(row: CredentialRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.displayPrefix,
+    created_at: row.createdAt,
+    last_used_at: row.lastUsedAt,
+  };
+}
+
+function newApiKeyRow(storeId: string, name: string | null, now: string) {
+  const secret = newSecret("sk");
+  return {
+    secret,
+    row: (secretHash: string): CredentialRow => ({
+      id: newId("key"),
+      storeId,
+      kind: "api_key",
+      name,
+      secretHash,
+      displayPrefix: secret.slice(0, 7),
+      createdAt: now,
+      expiresAt: null,
+      lastUsedAt: null,
+      revokedAt: null,
+    }),
+  };
+}
+
+export interface CreateStoreInput {
+  name: string;
+  tagline?: string | undefined;
+  currency: string;
+  credit_order_preference?: StoreRow["creditOrderPreference"] | undefined;
+  require_email_confirmation?: boolean | undefined;
+}
+
+/** Creates a store with its first API key and app secret; both secrets are returned only here. */
+export async function createStore(db: Db, input: CreateStoreInput) {
+  const now = nowIso();
+  const appSecret = newSecret("as");
+  const key = newApiKeyRow("", "default", now);
+  const [appSecretHash, keyHash] = await Promise.all([sha256Hex(appSecret), sha256Hex(key.secret)]);
+  const store: StoreRow = {
+    id: newId("store"),
+    name: input.name,
+    tagline: input.tagline ?? null,
+    currency: input.currency,
+    appId: newId("app"),
+    appSecretHash,
+    creditOrderPreference: input.credit_order_preference ?? "gift_card_first",
+    requireEmailConfirmation: input.require_email_confirmation ?? false,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  const keyRow = { ...key.row(keyHash), storeId: store.id };
+  await db.batch([db.insert(stores).values(store), db.insert(credentials).values(keyRow)]);
+  return { store, apiKey: keyRow, apiKeySecret: key.secret, appSecret };
+}
+
+export type UpdateStoreInput = Partial<Omit<CreateStoreInput, "tagline">> & { tagline?: string | null | undefined };
+
+/** Applies a partial update when `expectedVersion` is current; otherwise 412 with the current version. */
+export async function updateStore(db: Db, storeId: string, expectedVersion: number, input: UpdateStoreInput) {
+  const patch: Partial<StoreRow> = {};
+  if (input.name !== undefined) patch.name = input.name;
+  if (input.tagline !== undefined) patch.tagline = input.tagline;
+  if (input.currency !== undefined) patch.currency = input.currency;
+  if (input.credit_order_preference !== undefined) patch.creditOrderPreference = input.credit_order_preference;
+  if (input.require_email_confirmation !== undefined) patch.requireEmailConfirmation = input.require_email_confirmation;
+  const [updated] = await db
+    .update(stores)
+    .set({ ...patch, version: sql`${stores.version} + 1`, updatedAt: nowIso() })
+    .where(and(eq(stores.id, storeId), eq(stores.version, expectedVersion), isNull(stores.deletedAt)))
+    .returning();
+  if (updated) return updated;
+  const current = await db.query.stores.findFirst({
+    columns: { version: true },
+    where: and(eq(stores.id, storeId), isNull(stores.deletedAt)),
+  });
+  if (!current) throw new ApiError("not_found", "Store not found");
+  throw staleVersion(current.version);
+}
+
+/** Soft-deletes the store and revokes every credential it has, atomically. */
+export async function deleteStore(db: Db, storeId: string) {
+  const now = nowIso();
+  await db.batch([
+    db.update(stores).set({ deletedAt: now, updatedAt: now }).where(and(eq(stores.id, storeId), isNull(stores.deletedAt))),
+    db
+      .update(credentials)
+      .set({ revokedAt: now })
+      .where(and(eq(credentials.storeId, storeId), isNull(credentials.revokedAt))),
+  ]);
+}
+
+export async function createApiKey(db: Db, storeId: string, name: string | null) {
+  const key = newApiKeyRow(storeId, name, nowIso());
+  const row = key.row(await sha256Hex(key.secret));
+  await db.insert(credentials).values(row);
+  return { row, secret: key.secret };
+}
+
+export async function listApiKeys(
+  db: Db,
+  storeId: string,
+  page: { limit: number; cursor?: string | undefined },
+  signingSecret: string,
+): Promise<Page<ReturnType<typeof presentApiKey>>> {
+  const scope = `api_keys:${storeId}`;
+  const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;
+  const rows = await db
+    .select()
+    .from(credentials)
+    .where(
+      and(
+        eq(credentials.storeId, storeId),
+        eq(credentials.kind, "api_key"),
+        isNull(credentials.revokedAt),
+        after
+          ? or(
+              lt(credentials.createdAt, String(after[0])),
+              and(eq(credentials.createdAt, String(after[0])), lt(credentials.id, String(after[1]))),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(credentials.createdAt), desc(credentials.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentApiKey);
+}
+
+/** Revokes one of the store's API keys; another store's key or an already revoked key is 404. */
+export async function revokeApiKey(db: Db, storeId: string, keyId: string) {
+  const [revoked] = await db
+    .update(credentials)
+    .set({ revokedAt: nowIso() })
+    .where(
+      and(
+        eq(credentials.id, keyId),
+        eq(credentials.storeId, storeId),
+        eq(credentials.kind, "api_key"),
+        isNull(credentials.revokedAt),
+      ),
+    )
+    .returning({ id: credentials.id });
+  if (!revoked) throw new ApiError("not_found", "API key not found");
+}
+
+/** The flask seed's app id + secret exchange: a fresh 24 h bearer token, hashed at rest. */
+export async function issueAccessToken(db: Db, appId: string, appSecret: string) {
+  const store = await db.query.stores.findFirst({ where: and(eq(stores.appId, appId), isNull(stores.deletedAt)) });
+  const presented = await sha256Hex(appSecret);
+  // Compare against a dummy hash when the app id is unknown so both failures take the same path.
+  const ok = await timingSafeEqualStrings(presented, store?.appSecretHash ?? "0".repeat(64));
+  if (!store || !ok) throw new ApiError("invalid_app_credentials");
+  const now = nowIso();
+  const token = newSecret("at");
+  const row: CredentialRow = {
+    id: newId("tok"),
+    storeId: store.id,
+    kind: "access_token",
+    name: null,
+    secretHash: await sha256Hex(token),
+    displayPrefix: token.slice(0, 7),
+    createdAt: now,
+    expiresAt: addSeconds(now, ACCESS_TOKEN_TTL_SECONDS),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await db.insert(credentials).values(row);
+  return { token, expiresAt: row.expiresAt! };
+}
+
+/**
+ * Resolves a bearer secret to its store in one indexed read. Revoked, expired and deleted-store
+ * credentials resolve to null.
+ */
+export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
+  if (!/^(sk|at)_[0-9A-Za-z]{32}$/.test(secret)) return null;
+  const hash = await sha256Hex(secret);
+  const now = nowIso();
+  const [found] = await db
+    .select({ credential: credentials, store: stores })
+    .from(credentials)
+    .innerJoin(stores, eq(stores.id, credentials.storeId))
+    .where(
+      and(
+        eq(credentials.secretHash, hash),
+        isNull(credentials.revokedAt),
+        or(isNull(credentials.expiresAt), gt(credentials.expiresAt, now)),
+        isNull(stores.deletedAt),
+      ),
+    )
+    .limit(1);
+  if (!found) return null;
+  return {
+    kind: found.credential.kind,
+    storeId: found.store.id,
+    credentialId: found.credential.id,
+    store: found.store,
+    lastUsedAt: found.credential.lastUsedAt,
+  };
+}
+
+export function needsLastUsedRefresh(lastUsedAt: string | null, now = Date.now()): boolean {
+  return lastUsedAt === null || now - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
+}
+
+export async function touchCredential(db: Db, credentialId: string) {
+  await db.update(credentials).set({ lastUsedAt: nowIso() }).where(eq(credentials.id, credentialId));
+}
+
+/** Deletes access tokens that expired more than a day ago (catch-up style, idempotent). */
+export async function purgeExpiredAccessTokens(db: Db, now = Date.now()) {
+  const cutoff = new Date(now - ACCESS_TOKEN_TTL_SECONDS * 1000).toISOString();
+  await db
+    .delete(credentials)
+    .where(and(eq(credentials.kind, "access_token"), lt(credentials.expiresAt, cutoff)));
+}

@@ -1,0 +1,22 @@
+import type { Bindings } from "./context";
+import { createDb } from "./db/client";
+import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
+import { purgeExpiredAccessTokens } from "./modules/stores";
+
+type Job = (env: Bindings) => Promise<void>;
+
+/** Cron expression (the same strings as wrangler.toml `[triggers]`) to the jobs it runs. */
+export const SCHEDULE: Record<string, Job[]> = {
+  "17 * * * *": [
+    (env) => purgeExpiredIdempotencyKeys(createDb(env.DB)),
+    (env) => purgeExpiredAccessTokens(createDb(env.DB)),
+  ],
+};
+
+export async function runScheduled(cron: string, env: Bindings): Promise<void> {
+  const jobs = SCHEDULE[cron];
+  if (!jobs) throw new Error(`No jobs for cron "${cron}"`);
+  const results = await Promise.allSettled(jobs.map((job) => job(env)));
+  const failed = results.filter((r) => r.status === "rejected");
+  if (failed.length > 0) throw new AggregateError(failed.map((f) => (f as PromiseRejectedResult).reason), "cron jobs failed");
+}

@@ -1,0 +1,102 @@
+import { z } from "@hono/zod-openapi";
+import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqualBytes, utf8 } from "./crypto";
+import { ApiError } from "./errors";
+import { purposeKey } from "./keys";
+
+export const DEFAULT_PAGE_LIMIT = 20;
+export const MAX_PAGE_LIMIT = 100;
+
+/** `?limit=&cursor=` for every list endpoint. */
+export const PageQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(DEFAULT_PAGE_LIMIT)
+    .openapi({ param: { name: "limit", in: "query" }, example: 20, description: "Page size, 1-100" }),
+  cursor: z
+    .string()
+    .max(1024)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque cursor from `next_cursor`" }),
+});
+
+export type KeyValue = string | number;
+
+const SIGNATURE_BYTES = 16;
+
+/**
+ * Encodes a keyset position as `<payload>.<mac>`: the payload is the sort key of the last row,
+ * bound to a scope (store and list) so a cursor cannot be replayed against another list or tenant.
+ */
+export async function encodeCursor(secret: string, scope: string, values: KeyValue[]): Promise<string> {
+  const payload = utf8.encode(JSON.stringify(values));
+  const mac = await sign(secret, scope, payload);
+  return `${base64UrlEncode(payload)}.${base64UrlEncode(mac)}`;
+}
+
+/** Decodes and verifies a cursor; anything malformed or tampered is a 400 `invalid_cursor`. */
+export async function decodeCursor(
+  secret: string,
+  scope: string,
+  cursor: string,
+  shape: ReadonlyArray<"string" | "number">,
+): Promise<KeyValue[]> {
+  const [payloadText, macText, extra] = cursor.split(".");
+  const payload = base64UrlDecode(payloadText ?? "");
+  const mac = base64UrlDecode(macText ?? "");
+  if (extra !== undefined || !payload || !mac || payload.length === 0) throw new ApiError("invalid_cursor");
+  const expected = await sign(secret, scope, payload);
+  if (!timingSafeEqualBytes(mac, expected)) throw new ApiError("invalid_cursor");
+  let values: unknown;
+  try {
+    values = JSON.parse(utf8.decode(payload));
+  } catch {
+    throw new ApiError("invalid_cursor");
+  }
+  if (!Array.isArray(values) || values.length !== shape.length) throw new ApiError("invalid_cursor");
+  values.forEach((value, i) => {
+    if (typeof value !== shape[i]) throw new ApiError("invalid_cursor");
+  });
+  return values as KeyValue[];
+}
+
+async function sign(secret: string, scope: string, payload: Uint8Array): Promise<Uint8Array> {
+  const key = await purposeKey(secret, "cursor");
+  const scoped = new Uint8Array([...utf8.encode(scope), 0, ...payload]);
+  return (await hmacSha256(key, scoped)).slice(0, SIGNATURE_BYTES);
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * Cuts `limit + 1` fetched rows into a page: the extra row only proves there is a next page, whose
+ * cursor is the sort key of the last row returned.
+ */
+export async function toPage<Row, Out>(
+  rows: Row[],
+  limit: number,
+  secret: string,
+  scope: string,
+  keyOf: (row: Row) => KeyValue[],
+  present: (row: Row) => Out,
+): Promise<Page<Out>> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  const next_cursor = hasMore && last !== undefined ? await encodeCursor(secret, scope, keyOf(last)) : null;
+  return { data: pageRows.map(present), next_cursor };
+}
+
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      data: z.array(item),
+      next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null at the end" }),
+    })
+    .openapi(name);
+}
