@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { healthRouter } from "./modules/health";
+import { productsRouter } from "./modules/products";
 import { storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { jsonBody, requestId } from "./shared/http";
@@ -25,6 +26,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/", storesRouter);
+  app.route("/", productsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

@@ -1,2 +1,4 @@
 export * from "../modules/stores/stores.tables";
 export * from "../modules/idempotency/idempotency.tables";
+export * from "../modules/products/products.tables";
+export * from "../modules/customers/customers.tables";

@@ -90,13 +90,20 @@ export const TenantHeader = z
     example: "store_8fJ2kq0LxY4m1Nw7pQzR3a",
   });
 
-export function idParam<N extends string = "id">(prefix: string, name: N = "id" as N) {
-  const shape = {
-    [name]: z
-      .string()
-      .min(1)
-      .max(64)
-      .openapi({ param: { name, in: "path" }, example: `${prefix}_8fJ2kq0LxY4m1Nw7pQzR3a` }),
-  } as Record<N, z.ZodString>;
-  return z.object(shape);
+function pathId(prefix: string, name: string) {
+  return z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: "path" }, example: `${prefix}_8fJ2kq0LxY4m1Nw7pQzR3a` });
+}
+
+type PathId = ReturnType<typeof pathId>;
+
+// Overloads, not a defaulted generic: inside createRoute the contextual type would otherwise infer
+// the name as `string` and hono would type the param as optional.
+export function idParam(prefix: string): z.ZodObject<{ id: PathId }, z.core.$strip>;
+export function idParam<N extends string>(prefix: string, name: N): z.ZodObject<{ [K in N]: PathId }, z.core.$strip>;
+export function idParam(prefix: string, name = "id") {
+  return z.object({ [name]: pathId(prefix, name) });
 }

@@ -1,0 +1,201 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import {
+  BODY_ERRORS,
+  IdempotencyKeyHeader,
+  SECURITY,
+  createRouter,
+  errorResponses,
+  idParam,
+  jsonContent,
+  jsonRequest,
+} from "../../shared/openapi";
+import { etag, parseIfMatch } from "../../shared/versioning";
+import { idempotent } from "../idempotency";
+import { requireStore } from "../stores";
+import { bulkUpsertProducts } from "./products.bulk";
+import {
+  BulkProductsBody,
+  BulkProductsResult,
+  Count,
+  CreateProductBody,
+  Product,
+  ProductFilterQuery,
+  ProductListQuery,
+  ProductPage,
+  ProductSearchQuery,
+  UpdateProductBody,
+} from "./products.schemas";
+import { searchProducts } from "./products.search";
+import {
+  countProducts,
+  createProduct,
+  deleteProduct,
+  getProduct,
+  listProducts,
+  presentProduct,
+  updateProduct,
+} from "./products.service";
+
+const tags = ["Products"];
+const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The product version" } };
+
+/** Optional for products: when sent, a stale version is 412; when absent, the update applies. */
+export const OptionalIfMatchHeader = z
+  .string()
+  .optional()
+  .openapi({
+    param: { name: "If-Match", in: "header" },
+    description: 'Optional version ETag, e.g. "3": when sent and stale, 412 `stale_version`',
+    example: '"3"',
+  });
+
+const createProductRoute = createRoute({
+  method: "post",
+  path: "/v1/products",
+  tags,
+  summary: "Create a product",
+  description: "The currency defaults to the store's. Initial `inventory` is recorded in the ledger as `initial`.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore(), idempotent()] as const,
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateProductBody) },
+  responses: {
+    201: { ...jsonContent(Product, "The new product"), headers: ETagHeader },
+    ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422),
+  },
+});
+
+const listProductsRoute = createRoute({
+  method: "get",
+  path: "/v1/products",
+  tags,
+  summary: "List products",
+  description: "Newest first (`created_at`, then `id`). Filters combine with AND.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: ProductListQuery },
+  responses: { 200: jsonContent(ProductPage, "A page of products"), ...errorResponses(401, 403) },
+});
+
+const countProductsRoute = createRoute({
+  method: "get",
+  path: "/v1/products/count",
+  tags,
+  summary: "Count products",
+  description: "Takes the same filters as the list.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: ProductFilterQuery },
+  responses: { 200: jsonContent(Count, "How many live products match"), ...errorResponses(401, 403) },
+});
+
+const searchProductsRoute = createRoute({
+  method: "get",
+  path: "/v1/products/search",
+  tags,
+  summary: "Full-text search",
+  description:
+    "Ranked by relevance (bm25; title counts most, then sku, tags, vendor and type, then description). Every word must match, as a word or a word prefix. The cursor is bound to the query; pages are exact while the catalog is unchanged.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: ProductSearchQuery },
+  responses: { 200: jsonContent(ProductPage, "A page of matches, best first"), ...errorResponses(401, 403) },
+});
+
+const bulkProductsRoute = createRoute({
+  method: "post",
+  path: "/v1/products/bulk",
+  tags,
+  summary: "Create or update up to 100 products at once",
+  description:
+    "All or nothing. Items with `id` update that product; items whose `sku` names a live product update it; others create. Stock of existing products is not changed here (use /inventory).",
+  security: SECURITY.apiKey,
+  middleware: [requireStore(), idempotent()] as const,
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(BulkProductsBody) },
+  responses: {
+    200: jsonContent(BulkProductsResult, "Every product, in request order"),
+    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422),
+  },
+});
+
+const getProductRoute = createRoute({
+  method: "get",
+  path: "/v1/products/{id}",
+  tags,
+  summary: "Retrieve a product",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("prod") },
+  responses: {
+    200: { ...jsonContent(Product, "The product"), headers: ETagHeader },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const updateProductRoute = createRoute({
+  method: "patch",
+  path: "/v1/products/{id}",
+  tags,
+  summary: "Update a product",
+  description: "Only the fields sent change; `tags` and `metadata` are replaced as a whole. Stock changes go through /inventory.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: {
+    params: idParam("prod"),
+    headers: z.object({ "if-match": OptionalIfMatchHeader }),
+    ...jsonRequest(UpdateProductBody),
+  },
+  responses: {
+    200: { ...jsonContent(Product, "The updated product"), headers: ETagHeader },
+    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412),
+  },
+});
+
+const deleteProductRoute = createRoute({
+  method: "delete",
+  path: "/v1/products/{id}",
+  tags,
+  summary: "Delete a product",
+  description: "Soft delete: the product disappears from every read and its sku becomes free; orders keep referring to it.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("prod") },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+});
+
+export const productsRouter = createRouter<AppEnv>()
+  .openapi(createProductRoute, async (c) => {
+    const { store } = c.var.principal;
+    const row = await createProduct(c.var.db, store.id, store.currency, c.req.valid("json"));
+    return c.json(presentProduct(row), 201, { ETag: etag(row.version), Location: `/v1/products/${row.id}` });
+  })
+  .openapi(listProductsRoute, async (c) => {
+    const page = await listProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    return c.json(page, 200);
+  })
+  .openapi(countProductsRoute, async (c) => {
+    return c.json({ count: await countProducts(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);
+  })
+  .openapi(searchProductsRoute, async (c) => {
+    const page = await searchProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    return c.json(page, 200);
+  })
+  .openapi(bulkProductsRoute, async (c) => {
+    const { store } = c.var.principal;
+    const result = await bulkUpsertProducts(c.var.db, store.id, store.currency, c.req.valid("json").products);
+    return c.json({ data: result.rows.map(presentProduct), created: result.created, updated: result.updated }, 200);
+  })
+  .openapi(getProductRoute, async (c) => {
+    const row = await getProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
+    return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
+  })
+  .openapi(updateProductRoute, async (c) => {
+    const ifMatch = c.req.header("If-Match");
+    const expected = ifMatch === undefined ? null : parseIfMatch(ifMatch);
+    const row = await updateProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"), expected);
+    return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
+  })
+  .openapi(deleteProductRoute, async (c) => {
+    await deleteProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
+    return c.body(null, 204);
+  });

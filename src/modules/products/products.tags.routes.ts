@@ -1,0 +1,74 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import { SECURITY, createRouter, errorResponses, idParam, jsonContent } from "../../shared/openapi";
+import { etag } from "../../shared/versioning";
+import { requireStore } from "../stores";
+import { Product, TagSchema } from "./products.schemas";
+import { addTag, clearTags, presentProduct, removeTag } from "./products.service";
+
+const tags = ["Product tags"];
+const TagParams = idParam("prod").extend({
+  tag: TagSchema.openapi({ param: { name: "tag", in: "path" }, description: "Case-insensitive; URL-encode spaces" }),
+});
+const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The product version" } };
+
+const addTagRoute = createRoute({
+  method: "put",
+  path: "/v1/products/{id}/tags/{tag}",
+  tags,
+  summary: "Add a tag",
+  description: "Idempotent; a product has at most 50 tags (409 beyond).",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: TagParams },
+  responses: {
+    200: { ...jsonContent(Product, "The product with the tag"), headers: ETagHeader },
+    ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+const removeTagRoute = createRoute({
+  method: "delete",
+  path: "/v1/products/{id}/tags/{tag}",
+  tags,
+  summary: "Remove a tag",
+  description: "Idempotent: removing a tag the product does not have changes nothing.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: TagParams },
+  responses: {
+    200: { ...jsonContent(Product, "The product without the tag"), headers: ETagHeader },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const clearTagsRoute = createRoute({
+  method: "delete",
+  path: "/v1/products/{id}/tags",
+  tags,
+  summary: "Remove every tag",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("prod") },
+  responses: {
+    200: { ...jsonContent(Product, "The product without tags"), headers: ETagHeader },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+export const productTagsRouter = createRouter<AppEnv>()
+  .openapi(addTagRoute, async (c) => {
+    const { id, tag } = c.req.valid("param");
+    const row = await addTag(c.var.db, c.var.principal.storeId, id, tag);
+    return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
+  })
+  .openapi(removeTagRoute, async (c) => {
+    const { id, tag } = c.req.valid("param");
+    const row = await removeTag(c.var.db, c.var.principal.storeId, id, tag);
+    return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
+  })
+  .openapi(clearTagsRoute, async (c) => {
+    const row = await clearTags(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
+    return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
+  });
+
