@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
+import { customersRouter } from "./modules/customers";
 import { healthRouter } from "./modules/health";
 import { productsRouter } from "./modules/products";
 import { storesRouter } from "./modules/stores";
@@ -27,6 +28,7 @@ export function createApp() {
   app.route("/", healthRouter);
   app.route("/", storesRouter);
   app.route("/", productsRouter);
+  app.route("/", customersRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -37,6 +39,11 @@ export function createApp() {
     type: "http",
     scheme: "bearer",
     description: "The operator token (Worker secret `OPERATOR_TOKEN`)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "customerSession", {
+    type: "http",
+    scheme: "bearer",
+    description: "A customer session token (`cst_...`) from `POST /v1/auth/login`",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

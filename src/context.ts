@@ -1,4 +1,5 @@
 import type { Db } from "./db/client";
+import type { CustomerPrincipal, EmailOutboxMessage, LoginLimiter } from "./modules/customers";
 import type { Principal } from "./modules/stores";
 
 /** Worker bindings, secrets and vars (see wrangler.toml and README "Configuration"). */
@@ -10,6 +11,20 @@ export interface Bindings {
   SIGNING_SECRET: string;
   /** Base URL of the problem type documentation. */
   DOCS_URL: string;
+  /** Exact login attempt counters, one object per store + email. */
+  LOGIN_LIMITER: DurableObjectNamespace<LoginLimiter>;
+  /** Producer for the `email-outbox` queue. */
+  EMAIL_OUTBOX: Queue<EmailOutboxMessage>;
+  /** Where the email consumer POSTs `{ from, to, subject, text, html }`; unset: emails are only logged. */
+  EMAIL_PROVIDER_URL?: string;
+  /** Bearer token for the email provider; a Worker secret. */
+  EMAIL_PROVIDER_TOKEN?: string;
+  /** Sender address for outgoing emails. */
+  EMAIL_FROM?: string;
+  /** Public origin of this API, used in links inside emails (e.g. https://api.example.com). */
+  PUBLIC_BASE_URL?: string;
+  /** Local development only: "true" logs confirmation links in full when no provider is configured. */
+  EMAIL_LOG_LINKS?: string;
 }
 
 export interface Variables {
@@ -17,6 +32,8 @@ export interface Variables {
   db: Db;
   /** Set by the auth middleware on authenticated routes. */
   principal: Principal;
+  /** Set by `requireCustomer()` on storefront routes. */
+  customer: CustomerPrincipal;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -1,5 +1,6 @@
 import type { Bindings } from "./context";
 import { createDb } from "./db/client";
+import { purgeExpiredCustomerTokens } from "./modules/customers";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
 import { purgeExpiredAccessTokens } from "./modules/stores";
 
@@ -10,6 +11,7 @@ export const SCHEDULE: Record<string, Job[]> = {
   "17 * * * *": [
     (env) => purgeExpiredIdempotencyKeys(createDb(env.DB)),
     (env) => purgeExpiredAccessTokens(createDb(env.DB)),
+    (env) => purgeExpiredCustomerTokens(createDb(env.DB)),
   ],
 };
 

@@ -4,7 +4,7 @@ import { deriveKeyBytes } from "./crypto";
 const cache = new Map<string, Promise<Uint8Array>>();
 
 /** Purpose-bound key derived from the Worker's SIGNING_SECRET. */
-export function purposeKey(secret: string, purpose: "cursor" | "idempotency" | "webhook"): Promise<Uint8Array> {
+export function purposeKey(secret: string, purpose: "cursor" | "idempotency" | "webhook" | "email"): Promise<Uint8Array> {
   const id = `${purpose}\u0000${secret}`;
   let key = cache.get(id);
   if (!key) {

@@ -1,4 +1,5 @@
 export { storesRouter } from "./stores.routes";
 export { requireOperator, requireStore } from "./stores.auth";
-export { purgeExpiredAccessTokens, type Principal } from "./stores.service";
+export { getStore, purgeExpiredAccessTokens, storeIsLive, type Principal } from "./stores.service";
+export type { StoreRow } from "./stores.tables";
 export { Store } from "./stores.schemas";

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { type SQL, type SQLWrapper, and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
@@ -241,6 +241,17 @@ export async function authenticate(db: Db, secret: string): Promise<Principal | 
     store: found.store,
     lastUsedAt: found.credential.lastUsedAt,
   };
+}
+
+/** The live store, or null. */
+export async function getStore(db: Db, storeId: string): Promise<StoreRow | null> {
+  const [row] = await db.select().from(stores).where(and(eq(stores.id, storeId), isNull(stores.deletedAt))).limit(1);
+  return row ?? null;
+}
+
+/** A condition other modules' queries can embed: the store named by `storeIdColumn` is not deleted. */
+export function storeIsLive(storeIdColumn: SQLWrapper): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${stores} WHERE ${stores.id} = ${storeIdColumn} AND ${stores.deletedAt} IS NULL)`;
 }
 
 export function needsLastUsedRefresh(lastUsedAt: string | null, now = Date.now()): boolean {

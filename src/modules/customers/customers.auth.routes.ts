@@ -1,0 +1,115 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import { ApiError } from "../../shared/errors";
+import { BODY_ERRORS, SECURITY, createRouter, errorResponses, jsonContent, jsonRequest } from "../../shared/openapi";
+import { requireCustomer } from "./customers.auth";
+import { login, revokeSession } from "./customers.auth.service";
+import { confirmEmail } from "./customers.confirmation";
+import { loginLimiter } from "./customers.object";
+import { ConfirmBody, Confirmation, Customer, CustomerSession, LoginBody } from "./customers.schemas";
+import { getCustomer, normalizeEmail, presentCustomer } from "./customers.service";
+
+const tags = ["Storefront auth"];
+const customerSession = [{ customerSession: [] }];
+
+const loginRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/login",
+  tags,
+  summary: "Log a customer in",
+  description:
+    "Returns a session token (`cst_...`, valid 30 days, stored hashed). At most 5 attempts per store and email in 15 minutes (429 with Retry-After); a successful login resets the count. A wrong password and an unknown email get the same answer.",
+  security: SECURITY.none,
+  request: jsonRequest(LoginBody),
+  responses: {
+    201: jsonContent(CustomerSession, "A new session"),
+    ...errorResponses(...BODY_ERRORS, 401, 429),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/logout",
+  tags,
+  summary: "End the presented session",
+  security: customerSession,
+  middleware: [requireCustomer()] as const,
+  responses: { 204: { description: "Signed out" }, ...errorResponses(401) },
+});
+
+const meRoute = createRoute({
+  method: "get",
+  path: "/v1/auth/me",
+  tags,
+  summary: "The signed-in customer",
+  security: customerSession,
+  middleware: [requireCustomer()] as const,
+  responses: { 200: jsonContent(Customer, "The customer of the session"), ...errorResponses(401) },
+});
+
+const confirmRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/confirm",
+  tags,
+  summary: "Confirm an email address (for apps)",
+  description: "Consumes the token from the confirmation email. Works once; unknown, used and expired tokens are 400 `invalid_token`.",
+  security: SECURITY.none,
+  request: jsonRequest(ConfirmBody),
+  responses: { 200: jsonContent(Confirmation, "The confirmed email"), ...errorResponses(...BODY_ERRORS) },
+});
+
+const confirmPageRoute = createRoute({
+  method: "get",
+  path: "/v1/confirm/{token}",
+  tags,
+  summary: "Confirm an email address (the link in the email)",
+  description: "For people: answers a small HTML page, also when the link is invalid, used or expired (status 400).",
+  security: SECURITY.none,
+  request: {
+    params: z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" }, example: "ect_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J" }) }),
+  },
+  responses: {
+    200: { description: "Confirmed", content: { "text/html": { schema: z.string() } } },
+    400: { description: "Invalid, used or expired link", content: { "text/html": { schema: z.string() } } },
+  },
+});
+
+const PAGE_HEADERS = {
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+  "X-Frame-Options": "DENY",
+};
+
+function page(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style></head><body><h1>${title}</h1><p>${message}</p></body></html>`;
+}
+
+export const authRouter = createRouter<AppEnv>()
+  .openapi(loginRoute, async (c) => {
+    const body = c.req.valid("json");
+    const gate = loginLimiter(c.env, body.store_id, normalizeEmail(body.email));
+    const session = await login(c.var.db, gate, { storeId: body.store_id, email: body.email, password: body.password });
+    return c.json({ token: session.token, token_type: "Bearer" as const, expires_at: session.expiresAt, customer_id: session.customerId }, 201);
+  })
+  .openapi(logoutRoute, async (c) => {
+    await revokeSession(c.var.db, c.var.customer.sessionId);
+    return c.body(null, 204);
+  })
+  .openapi(meRoute, async (c) => {
+    const { customer, addresses } = await getCustomer(c.var.db, c.var.customer.storeId, c.var.customer.customerId);
+    return c.json(presentCustomer(customer, addresses), 200);
+  })
+  .openapi(confirmRoute, async (c) => {
+    const confirmed = await confirmEmail(c.var.db, c.req.valid("json").token);
+    return c.json({ customer_id: confirmed.customerId, email: confirmed.email, confirmed_at: confirmed.confirmedAt }, 200);
+  })
+  .openapi(confirmPageRoute, async (c) => {
+    try {
+      await confirmEmail(c.var.db, c.req.valid("param").token);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== "invalid_token") throw err;
+      return c.html(page("This link does not work", "It is invalid, has expired or was already used. Ask the shop to send a new one."), 400, PAGE_HEADERS);
+    }
+    return c.html(page("Email confirmed", "Thank you: your email address is confirmed. You can close this page."), 200, PAGE_HEADERS);
+  });

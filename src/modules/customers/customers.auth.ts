@@ -1,0 +1,19 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../context";
+import { ApiError } from "../../shared/errors";
+import { authenticateSession } from "./customers.auth.service";
+
+/**
+ * Requires a customer session (`Authorization: Bearer cst_...`) and sets `c.var.customer`
+ * (`{ storeId, customerId, sessionId }`) for storefront routes.
+ */
+export function requireCustomer(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+    if (!token) throw new ApiError("unauthenticated", "Send Authorization: Bearer <customer session token>");
+    const principal = await authenticateSession(c.var.db, token);
+    if (!principal) throw new ApiError("unauthenticated", "The session is invalid, expired or signed out");
+    c.set("customer", principal);
+    await next();
+  };
+}

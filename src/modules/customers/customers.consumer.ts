@@ -1,0 +1,160 @@
+import { and, eq, lt, or, sql } from "drizzle-orm";
+import type { Bindings } from "../../context";
+import { type Db, createDb } from "../../db/client";
+import { aesGcmDecrypt } from "../../shared/crypto";
+import { purposeKey } from "../../shared/keys";
+import { addSeconds, nowIso } from "../../shared/time";
+import { ConfirmationPayload, EmailOutboxMessage } from "./customers.confirmation";
+import { type EmailDeliveryRow, emailDeliveries } from "./customers.tables";
+
+/** Attempts per message: 1 + wrangler.toml `max_retries` (5) for the email-outbox consumer. */
+export const EMAIL_MAX_ATTEMPTS = 6;
+/** How long one consumer owns a delivery before another may take it over. */
+const CLAIM_SECONDS = 60;
+const PROVIDER_TIMEOUT_MS = 10_000;
+
+/** Exponential backoff between attempts: 30 s, 60 s, 120 s ... capped at one hour. */
+export function retryDelaySeconds(attempt: number): number {
+  return Math.min(30 * 2 ** Math.max(0, attempt - 1), 3600);
+}
+
+export type DeliveryOutcome = { kind: "done" } | { kind: "retry"; delaySeconds: number };
+
+interface Email {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function confirmationEmail(env: Bindings, to: string, payload: ConfirmationPayload): Email {
+  const base = (env.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
+  const link = `${base}/v1/confirm/${payload.token}`;
+  const subject = `Confirm your email for ${payload.store_name}`;
+  const text = `Please confirm your email address for ${payload.store_name}:\n\n${link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this email.`;
+  const html = `<p>Please confirm your email address for ${escapeHtml(payload.store_name)}:</p><p><a href="${escapeHtml(link)}">Confirm my email</a></p><p>The link works once and expires in 24 hours. If you did not sign up, ignore this email.</p>`;
+  return { from: env.EMAIL_FROM ?? "no-reply@edgeshop.dev", to, subject, text, html };
+}
+
+function maskEmail(email: string): string {
+  const [local = "", domain = ""] = email.split("@");
+  return `${local.slice(0, 1)}***@${domain}`;
+}
+
+/** Takes the delivery if it is waiting (or its previous owner's claim ran out). */
+async function claim(db: Db, deliveryId: string, now: string): Promise<EmailDeliveryRow | undefined> {
+  const [row] = await db
+    .update(emailDeliveries)
+    .set({ status: "sending", attempts: sql`${emailDeliveries.attempts} + 1`, lockedUntil: addSeconds(now, CLAIM_SECONDS), updatedAt: now })
+    .where(
+      and(
+        eq(emailDeliveries.id, deliveryId),
+        or(eq(emailDeliveries.status, "queued"), and(eq(emailDeliveries.status, "sending"), lt(emailDeliveries.lockedUntil, now))),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+async function finish(db: Db, id: string, status: "sent" | "logged" | "failed", lastError: string | null) {
+  const now = nowIso();
+  await db
+    .update(emailDeliveries)
+    .set({ status, payload: null, lastError, lockedUntil: null, updatedAt: now, deliveredAt: status === "failed" ? null : now })
+    .where(eq(emailDeliveries.id, id));
+}
+
+/**
+ * Delivers one outbox email. Idempotent: a delivery already sent, logged or failed is not sent again
+ * (messages are at-least-once), and a delivery being sent by another consumer is retried later.
+ */
+export async function deliverEmail(db: Db, env: Bindings, deliveryId: string, attempt: number): Promise<DeliveryOutcome> {
+  const row = await claim(db, deliveryId, nowIso());
+  if (!row) {
+    const [current] = await db.select({ status: emailDeliveries.status }).from(emailDeliveries).where(eq(emailDeliveries.id, deliveryId));
+    return current?.status === "sending" ? { kind: "retry", delaySeconds: CLAIM_SECONDS } : { kind: "done" };
+  }
+  if (row.payload === null) {
+    await finish(db, row.id, "failed", "The email content is gone");
+    return { kind: "done" };
+  }
+  const payload = ConfirmationPayload.parse(JSON.parse(await aesGcmDecrypt(await purposeKey(env.SIGNING_SECRET, "email"), row.payload)));
+  const email = confirmationEmail(env, row.toEmail, payload);
+
+  if (!env.EMAIL_PROVIDER_URL) {
+    // No provider configured. In local development (EMAIL_LOG_LINKS=true) the link is logged in full:
+    // that is how a developer gets it. Anywhere else the log line never carries the token.
+    const local = env.EMAIL_LOG_LINKS === "true";
+    console.log(
+      JSON.stringify({
+        level: "info",
+        message: "email not sent: EMAIL_PROVIDER_URL is not configured",
+        delivery_id: row.id,
+        to: local ? email.to : maskEmail(email.to),
+        subject: email.subject,
+        ...(local ? { text: email.text } : {}),
+      }),
+    );
+    await finish(db, row.id, "logged", null);
+    return { kind: "done" };
+  }
+
+  let error: string;
+  try {
+    const response = await fetch(env.EMAIL_PROVIDER_URL, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "Idempotency-Key": row.id,
+        ...(env.EMAIL_PROVIDER_TOKEN ? { Authorization: `Bearer ${env.EMAIL_PROVIDER_TOKEN}` } : {}),
+      },
+      body: JSON.stringify(email),
+      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+    });
+    if (response.ok) {
+      await finish(db, row.id, "sent", null);
+      return { kind: "done" };
+    }
+    error = `Provider answered ${response.status}`;
+  } catch (err) {
+    error = `Provider unreachable: ${err instanceof Error ? err.name : "error"}`;
+  }
+  if (attempt >= EMAIL_MAX_ATTEMPTS) {
+    await finish(db, row.id, "failed", error);
+    // Retrying the last attempt hands the message to the dead-letter queue for operators.
+    return { kind: "retry", delaySeconds: 0 };
+  }
+  await db
+    .update(emailDeliveries)
+    .set({ status: "queued", lastError: error, lockedUntil: null, updatedAt: nowIso() })
+    .where(eq(emailDeliveries.id, row.id));
+  return { kind: "retry", delaySeconds: retryDelaySeconds(attempt) };
+}
+
+/** Queue consumer for `email-outbox`: each message is acked or retried on its own. */
+export async function consumeEmailOutbox(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const db = createDb(env.DB);
+  for (const message of batch.messages) {
+    const parsed = EmailOutboxMessage.safeParse(message.body);
+    if (!parsed.success) {
+      console.error(JSON.stringify({ level: "error", message: "dropping malformed email-outbox message", message_id: message.id }));
+      message.ack();
+      continue;
+    }
+    try {
+      const outcome = await deliverEmail(db, env, parsed.data.delivery_id, message.attempts);
+      if (outcome.kind === "done") message.ack();
+      else message.retry({ delaySeconds: outcome.delaySeconds });
+    } catch (err) {
+      console.error(
+        JSON.stringify({ level: "error", message: "email delivery crashed", delivery_id: parsed.data.delivery_id, error: err instanceof Error ? err.message : String(err) }),
+      );
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import {
+  BODY_ERRORS,
+  IdempotencyKeyHeader,
+  SECURITY,
+  createRouter,
+  errorResponses,
+  idParam,
+  jsonContent,
+  jsonRequest,
+} from "../../shared/openapi";
+import { idempotent } from "../idempotency";
+import { requireStore } from "../stores";
+import { getEmailDelivery, presentDelivery, requestConfirmation } from "./customers.confirmation";
+import { addEmail, deleteEmail, listEmails, makePrimaryEmail } from "./customers.emails";
+import { AddEmailBody, CustomerEmail, EmailDelivery, EmailList } from "./customers.schemas";
+import { presentEmail } from "./customers.service";
+
+const tags = ["Customer emails"];
+const EmailParams = idParam("cus").extend(idParam("eml", "email_id").shape);
+
+const addEmailRoute = createRoute({
+  method: "post",
+  path: "/v1/customers/{id}/emails",
+  tags,
+  summary: "Add an email",
+  description: "Unique per store after normalization (409 `duplicate`); at most 10 per customer.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore(), idempotent()] as const,
+  request: { params: idParam("cus"), headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(AddEmailBody) },
+  responses: { 201: jsonContent(CustomerEmail, "The new email"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
+});
+
+const listEmailsRoute = createRoute({
+  method: "get",
+  path: "/v1/customers/{id}/emails",
+  tags,
+  summary: "List emails",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("cus") },
+  responses: { 200: jsonContent(EmailList, "Every email, primary first"), ...errorResponses(401, 403, 404) },
+});
+
+const deleteEmailRoute = createRoute({
+  method: "delete",
+  path: "/v1/customers/{id}/emails/{email_id}",
+  tags,
+  summary: "Delete an email",
+  description: "The primary email cannot be deleted (409): make another one primary first.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: EmailParams },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 409) },
+});
+
+const makePrimaryEmailRoute = createRoute({
+  method: "post",
+  path: "/v1/customers/{id}/emails/{email_id}/make-primary",
+  tags,
+  summary: "Make an email the primary one",
+  description: "Atomic; the customer's `email` and `confirmed_at` follow the new primary email.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: EmailParams },
+  responses: { 200: jsonContent(CustomerEmail, "The primary email"), ...errorResponses(401, 403, 404) },
+});
+
+const sendConfirmationRoute = createRoute({
+  method: "post",
+  path: "/v1/customers/{id}/send-confirmation",
+  tags,
+  summary: "Email a confirmation link to the primary email",
+  description:
+    "Queues the email and answers at once with the delivery; follow it at `GET /v1/email-deliveries/{id}`. The link (`/v1/confirm/{token}`) works once within 24 hours; the token appears only in the email.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore(), idempotent()] as const,
+  request: { params: idParam("cus"), headers: z.object({ "idempotency-key": IdempotencyKeyHeader }) },
+  responses: {
+    202: jsonContent(EmailDelivery, "The queued delivery"),
+    ...errorResponses(401, 403, 404, 409, 422, 503),
+  },
+});
+
+const getDeliveryRoute = createRoute({
+  method: "get",
+  path: "/v1/email-deliveries/{id}",
+  tags,
+  summary: "Retrieve an email delivery",
+  description: "Where a queued email is: queued, sending, sent, logged (no provider configured) or failed, with attempts and the last error.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("dlv") },
+  responses: { 200: jsonContent(EmailDelivery, "The delivery"), ...errorResponses(401, 403, 404) },
+});
+
+export const emailsRouter = createRouter<AppEnv>()
+  .openapi(addEmailRoute, async (c) => {
+    const body = c.req.valid("json");
+    const row = await addEmail(c.var.db, c.var.principal.storeId, c.req.valid("param").id, body.email, body.is_primary ?? false);
+    return c.json(presentEmail(row), 201);
+  })
+  .openapi(listEmailsRoute, async (c) => {
+    const rows = await listEmails(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
+    return c.json({ data: rows.map(presentEmail), next_cursor: null }, 200);
+  })
+  .openapi(deleteEmailRoute, async (c) => {
+    const { id, email_id } = c.req.valid("param");
+    await deleteEmail(c.var.db, c.var.principal.storeId, id, email_id);
+    return c.body(null, 204);
+  })
+  .openapi(makePrimaryEmailRoute, async (c) => {
+    const { id, email_id } = c.req.valid("param");
+    return c.json(presentEmail(await makePrimaryEmail(c.var.db, c.var.principal.storeId, id, email_id)), 200);
+  })
+  .openapi(sendConfirmationRoute, async (c) => {
+    const { store } = c.var.principal;
+    const delivery = await requestConfirmation(
+      c.var.db,
+      { outbox: c.env.EMAIL_OUTBOX, signingSecret: c.env.SIGNING_SECRET },
+      store,
+      c.req.valid("param").id,
+    );
+    return c.json(presentDelivery(delivery), 202, { Location: `/v1/email-deliveries/${delivery.id}` });
+  })
+  .openapi(getDeliveryRoute, async (c) => {
+    return c.json(presentDelivery(await getEmailDelivery(c.var.db, c.var.principal.storeId, c.req.valid("param").id)), 200);
+  });

@@ -1,0 +1,165 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../context";
+import {
+  BODY_ERRORS,
+  IdempotencyKeyHeader,
+  SECURITY,
+  createRouter,
+  errorResponses,
+  idParam,
+  jsonContent,
+  jsonRequest,
+} from "../../shared/openapi";
+import { etag, parseIfMatch } from "../../shared/versioning";
+import { idempotent } from "../idempotency";
+import { requireStore } from "../stores";
+import {
+  Count,
+  CreateCustomerBody,
+  Customer,
+  CustomerFilterQuery,
+  CustomerListQuery,
+  CustomerPage,
+  CustomerSnapshot,
+  UpdateCustomerBody,
+} from "./customers.schemas";
+import {
+  countCustomers,
+  createCustomer,
+  deleteCustomer,
+  getCustomer,
+  getCustomerSnapshot,
+  listCustomers,
+  presentCustomer,
+  updateCustomer,
+} from "./customers.service";
+
+const tags = ["Customers"];
+const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The customer version" } };
+const OptionalIfMatch = z
+  .string()
+  .optional()
+  .openapi({
+    param: { name: "If-Match", in: "header" },
+    description: 'Optional version ETag, e.g. "3": when sent and stale, 412 `stale_version`',
+    example: '"3"',
+  });
+
+const createCustomerRoute = createRoute({
+  method: "post",
+  path: "/v1/customers",
+  tags,
+  summary: "Create a customer",
+  description:
+    "The email becomes the primary email (unique per store: 409 `duplicate`). The password, if any, is stored as a PBKDF2-SHA256 hash. The first address is primary unless another says `is_primary`.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore(), idempotent()] as const,
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateCustomerBody) },
+  responses: {
+    201: { ...jsonContent(Customer, "The new customer"), headers: ETagHeader },
+    ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422),
+  },
+});
+
+const listCustomersRoute = createRoute({
+  method: "get",
+  path: "/v1/customers",
+  tags,
+  summary: "List customers",
+  description: "Newest first (`created_at`, then `id`).",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: CustomerListQuery },
+  responses: { 200: jsonContent(CustomerPage, "A page of customers"), ...errorResponses(401, 403) },
+});
+
+const countCustomersRoute = createRoute({
+  method: "get",
+  path: "/v1/customers/count",
+  tags,
+  summary: "Count customers",
+  description: "Takes the same filters as the list.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: CustomerFilterQuery },
+  responses: { 200: jsonContent(Count, "How many live customers match"), ...errorResponses(401, 403) },
+});
+
+const getCustomerRoute = createRoute({
+  method: "get",
+  path: "/v1/customers/{id}",
+  tags,
+  summary: "Retrieve a customer",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("cus") },
+  responses: { 200: { ...jsonContent(Customer, "The customer"), headers: ETagHeader }, ...errorResponses(401, 403, 404) },
+});
+
+const updateCustomerRoute = createRoute({
+  method: "patch",
+  path: "/v1/customers/{id}",
+  tags,
+  summary: "Update a customer",
+  description: "Emails and addresses have their own endpoints. Changing or removing the password signs out every session.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("cus"), headers: z.object({ "if-match": OptionalIfMatch }), ...jsonRequest(UpdateCustomerBody) },
+  responses: {
+    200: { ...jsonContent(Customer, "The updated customer"), headers: ETagHeader },
+    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 412),
+  },
+});
+
+const deleteCustomerRoute = createRoute({
+  method: "delete",
+  path: "/v1/customers/{id}",
+  tags,
+  summary: "Delete a customer",
+  description: "Soft delete: the customer, its emails and addresses disappear from reads, its emails become free and its sessions end.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("cus") },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+});
+
+const snapshotRoute = createRoute({
+  method: "get",
+  path: "/v1/customers/{id}/snapshot",
+  tags,
+  summary: "Retrieve a customer with everything attached",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: idParam("cus") },
+  responses: { 200: jsonContent(CustomerSnapshot, "The extended customer"), ...errorResponses(401, 403, 404) },
+});
+
+export const customersRouter = createRouter<AppEnv>()
+  .openapi(createCustomerRoute, async (c) => {
+    const { store } = c.var.principal;
+    const { customer, addresses } = await createCustomer(c.var.db, store.id, store.currency, c.req.valid("json"));
+    return c.json(presentCustomer(customer, addresses), 201, { ETag: etag(customer.version), Location: `/v1/customers/${customer.id}` });
+  })
+  .openapi(listCustomersRoute, async (c) => {
+    return c.json(await listCustomers(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET), 200);
+  })
+  .openapi(countCustomersRoute, async (c) => {
+    return c.json({ count: await countCustomers(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);
+  })
+  .openapi(getCustomerRoute, async (c) => {
+    const { customer, addresses } = await getCustomer(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
+    return c.json(presentCustomer(customer, addresses), 200, { ETag: etag(customer.version) });
+  })
+  .openapi(updateCustomerRoute, async (c) => {
+    const ifMatch = c.req.header("If-Match");
+    const expected = ifMatch === undefined ? null : parseIfMatch(ifMatch);
+    const { customer, addresses } = await updateCustomer(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"), expected);
+    return c.json(presentCustomer(customer, addresses), 200, { ETag: etag(customer.version) });
+  })
+  .openapi(deleteCustomerRoute, async (c) => {
+    await deleteCustomer(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(snapshotRoute, async (c) => {
+    return c.json(await getCustomerSnapshot(c.var.db, c.var.principal.storeId, c.req.valid("param").id), 200);
+  });

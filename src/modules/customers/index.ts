@@ -1,0 +1,21 @@
+import type { AppEnv } from "../../context";
+import { createRouter } from "../../shared/openapi";
+import { addressesRouter } from "./customers.addresses.routes";
+import { authRouter } from "./customers.auth.routes";
+import { emailsRouter } from "./customers.emails.routes";
+import { customersRouter as coreRouter } from "./customers.routes";
+
+/** Every /v1/customers, /v1/email-deliveries, /v1/auth and /v1/confirm route. */
+export const customersRouter = createRouter<AppEnv>()
+  .route("/", coreRouter)
+  .route("/", addressesRouter)
+  .route("/", emailsRouter)
+  .route("/", authRouter);
+
+export { requireCustomer } from "./customers.auth";
+export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
+export { EmailOutboxMessage } from "./customers.confirmation";
+export { consumeEmailOutbox } from "./customers.consumer";
+export { LoginLimiter } from "./customers.object";
+export { assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";
+export { Customer } from "./customers.schemas";
