@@ -20,8 +20,11 @@ export async function createCustomer(store: TestStore, body: Record<string, unkn
 export async function consumeDelivery(deliveryId: string, attempts = 1, bindings = env) {
   const batch = createMessageBatch("email-outbox", [{ id: `msg-${deliveryId}-${attempts}`, timestamp: new Date(), attempts, body: { delivery_id: deliveryId } }]);
   const ctx = createExecutionContext();
+  // getQueueResult reports which messages were retried, not with which delay.
+  const retry = vi.spyOn(batch.messages[0]!, "retry");
   await consumeEmailOutbox(batch, bindings);
-  return getQueueResult(batch, ctx);
+  const result = await getQueueResult(batch, ctx);
+  return { ...result, retryDelays: retry.mock.calls.map((args) => args[0]?.delaySeconds) };
 }
 
 /**
