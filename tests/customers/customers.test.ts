@@ -121,8 +121,14 @@ describe("GET/PATCH/DELETE /v1/customers/{id}", () => {
   it("is 404 for another store's customer", async () => {
     const a = await createStore();
     const b = await createStore();
-    const customer = await createCustomer(a);
+    const customer = await createCustomer(a, { addresses: [{ line1: "1 St", city: "X", country: "AU" }] });
+    const addressId = (customer.addresses as Array<{ id: string }>)[0]!.id;
+    const emailId = (await call("GET", `/v1/customers/${customer.id}/emails`, { token: a.key })).body.data[0].id;
     for (const [method, path, body] of [
+      ["DELETE", `/v1/customers/${customer.id}/addresses/${addressId}`],
+      ["POST", `/v1/customers/${customer.id}/addresses/${addressId}/make-primary`],
+      ["DELETE", `/v1/customers/${customer.id}/emails/${emailId}`],
+      ["POST", `/v1/customers/${customer.id}/emails/${emailId}/make-primary`],
       ["GET", `/v1/customers/${customer.id}`],
       ["PATCH", `/v1/customers/${customer.id}`, { first_name: "x" }],
       ["DELETE", `/v1/customers/${customer.id}`],
@@ -135,7 +141,8 @@ describe("GET/PATCH/DELETE /v1/customers/{id}", () => {
     ] as Array<[string, string, unknown?]>) {
       expectProblem(await call(method, path, { token: b.key, body }), 404, "not_found");
     }
-    expect((await call("GET", `/v1/customers/${customer.id}`, { token: a.key })).status).toBe(200);
+    const intact = await call("GET", `/v1/customers/${customer.id}/snapshot`, { token: a.key });
+    expect(intact.body).toMatchObject({ addresses: [{ id: addressId, is_primary: true }], emails: [{ id: emailId, is_primary: true }] });
   });
 });
 

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../context";
 import {
   BODY_ERRORS,
   IdempotencyKeyHeader,
+  OptionalIfMatchHeader,
   SECURITY,
   createRouter,
   errorResponses,
@@ -36,14 +37,6 @@ import {
 
 const tags = ["Customers"];
 const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The customer version" } };
-const OptionalIfMatch = z
-  .string()
-  .optional()
-  .openapi({
-    param: { name: "If-Match", in: "header" },
-    description: 'Optional version ETag, e.g. "3": when sent and stale, 412 `stale_version`',
-    example: '"3"',
-  });
 
 const createCustomerRoute = createRoute({
   method: "post",
@@ -104,7 +97,7 @@ const updateCustomerRoute = createRoute({
   description: "Emails and addresses have their own endpoints. Changing or removing the password signs out every session.",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "if-match": OptionalIfMatch }), ...jsonRequest(UpdateCustomerBody) },
+  request: { params: idParam("cus"), headers: z.object({ "if-match": OptionalIfMatchHeader }), ...jsonRequest(UpdateCustomerBody) },
   responses: {
     200: { ...jsonContent(Customer, "The updated customer"), headers: ETagHeader },
     ...errorResponses(...BODY_ERRORS, 401, 403, 404, 412),

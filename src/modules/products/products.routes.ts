@@ -3,6 +3,7 @@ import type { AppEnv } from "../../context";
 import {
   BODY_ERRORS,
   IdempotencyKeyHeader,
+  OptionalIfMatchHeader,
   SECURITY,
   createRouter,
   errorResponses,
@@ -39,16 +40,6 @@ import {
 
 const tags = ["Products"];
 const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The product version" } };
-
-/** Optional for products: when sent, a stale version is 412; when absent, the update applies. */
-export const OptionalIfMatchHeader = z
-  .string()
-  .optional()
-  .openapi({
-    param: { name: "If-Match", in: "header" },
-    description: 'Optional version ETag, e.g. "3": when sent and stale, 412 `stale_version`',
-    example: '"3"',
-  });
 
 const createProductRoute = createRoute({
   method: "post",
