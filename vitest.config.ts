@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             OPERATOR_TOKEN: "test-operator-token",
             SIGNING_SECRET: "test-signing-secret",
+            // Tests read confirmation links from the email consumer's local-mode log line.
+            EMAIL_LOG_LINKS: "true",
           },
         },
       }),

@@ -154,3 +154,22 @@ describe("LoginLimiter object", () => {
     });
   });
 });
+
+describe("purgeExpiredCustomerTokens (cron)", () => {
+  it("deletes sessions and confirmation tokens that ended more than a day ago", async () => {
+    const { runScheduled } = await import("../../src/scheduled");
+    const store = await createStore();
+    const customer = await createCustomer(store);
+    await login(store.id, customer.email);
+    await login(store.id, customer.email);
+    const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000).toISOString();
+    await env.DB.prepare(
+      "UPDATE customer_sessions SET expires_at = ? WHERE customer_id = ? AND id = (SELECT min(id) FROM customer_sessions WHERE customer_id = ?)",
+    )
+      .bind(old, customer.id, customer.id)
+      .run();
+    await runScheduled("17 * * * *", env);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM customer_sessions WHERE customer_id = ?").bind(customer.id).first<{ n: number }>();
+    expect(left?.n).toBe(1);
+  });
+});
