@@ -105,14 +105,15 @@ export async function bulkUpsertProducts(db: Db, storeId: string, storeCurrency:
 
   const creates = plans.filter((p) => p.kind === "create");
   const updates = plans.filter((p) => p.kind === "update");
-  const guards = chunkForParams(updates, 2, 96).map((chunk) =>
-    batchable(db.$client, db.run(
-      batchGuard(sql`(SELECT count(*) FROM products WHERE store_id = ${storeId} AND deleted_at IS NULL AND (${sql.join(
-        chunk.map((u) => sql`(id = ${u.id} AND version = ${u.version})`),
-        sql` OR `,
-      )})) = ${chunk.length}`),
-    )),
-  );
+  // Two parameters per update plus two per guard: 48 updates per guard statement.
+  const guards = chunkForParams(updates, 2, 96).map((chunk) => {
+    const pinned = sql.join(
+      chunk.map((u) => sql`(id = ${u.id} AND version = ${u.version})`),
+      sql` OR `,
+    );
+    const allUnchanged = sql`(SELECT count(*) FROM products WHERE store_id = ${storeId} AND deleted_at IS NULL AND (${pinned})) = ${chunk.length}`;
+    return batchable(db.$client, db.run(batchGuard(allUnchanged)));
+  });
   const createStatements = insertStatements(db, creates.map((c) => c.row), now);
   const updateParts = updates.map((u) => updateStatements(db, storeId, u.id, u.input, u.version, now));
   const statements = [
