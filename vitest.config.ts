@@ -1,9 +1,9 @@
+import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
-  // Relative to the project root, where npm scripts and npx run (no @types/node for path helpers).
-  const migrations = await readD1Migrations("migrations");
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
       cloudflareTest({

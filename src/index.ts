@@ -3,12 +3,12 @@ import type { Bindings } from "./context";
 import { runQueue } from "./queue";
 import { runScheduled } from "./scheduled";
 
+export { LoginLimiter } from "./modules/customers";
+
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: runQueue,
+  queue: (batch, env, ctx) => runQueue(batch, env, ctx),
   scheduled: (controller, env, ctx) => ctx.waitUntil(runScheduled(controller.cron, env)),
 } satisfies ExportedHandler<Bindings>;
-
-export { LoginLimiter } from "./modules/customers";

@@ -3,7 +3,10 @@ import { consumeEmailOutbox } from "./modules/customers";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
 
-/** Queue name (the same strings as wrangler.toml `[[queues.consumers]]`) to the module consumer. */
+/**
+ * Queue name (as configured in wrangler.toml `[[queues.consumers]]`) to the module consumer that
+ * handles it. An environment that renames a queue adds its name here.
+ */
 export const QUEUES: Record<string, Consumer> = {
   "email-outbox": consumeEmailOutbox,
 };

@@ -6,8 +6,8 @@ declare global {
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
     }
-    // Types `exports.default` from "cloudflare:workers" as the Worker entry.
     interface GlobalProps {
+      /** Types `exports` (the Worker's loopback entry) from the real entry module. */
       mainModule: typeof import("../src/index");
     }
   }

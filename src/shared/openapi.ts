@@ -63,15 +63,13 @@ export const SECURITY: Record<"apiKey" | "operator" | "none", Array<Record<strin
   none: [],
 };
 
-// Header params are named in lowercase, like the keys of the `headers` objects that carry them
-// (hono validates lowercased headers): a differing `name` made /openapi.json fail with
-// "Conflicting names for parameter". HTTP header names are case-insensitive.
+// Header schemas document headers under their canonical names; handlers read the headers
+// themselves (hono lower-cases validated header keys), so these stay optional here.
 export const IdempotencyKeyHeader = z
   .string()
   .optional()
   .openapi({
-    param: { name: "idempotency-key", in: "header" },
-    description: "1-255 printable ASCII characters; repeats within 24 h replay the first response",
+        description: "1-255 printable ASCII characters; repeats within 24 h replay the first response",
     example: "6f1c1a0e-3f59-4b43-9d83-5d6b3a1e2c77",
   });
 
@@ -79,18 +77,7 @@ export const IfMatchHeader = z
   .string()
   .optional()
   .openapi({
-    param: { name: "if-match", in: "header" },
-    description: 'The resource version as an ETag, e.g. "3"; required (428 when missing)',
-    example: '"3"',
-  });
-
-/** For resources whose updates honour but do not require If-Match (products, customers). */
-export const OptionalIfMatchHeader = z
-  .string()
-  .optional()
-  .openapi({
-    param: { name: "if-match", in: "header" },
-    description: 'Optional version ETag, e.g. "3": when sent and stale, 412 `stale_version`',
+        description: 'The resource version as an ETag, e.g. "3"; required (428 when missing)',
     example: '"3"',
   });
 
@@ -98,9 +85,17 @@ export const TenantHeader = z
   .string()
   .optional()
   .openapi({
-    param: { name: "x-tenant-id", in: "header" },
-    description: "Optional; when sent it must name the credential's store (403 otherwise)",
+        description: "Optional; when sent it must name the credential's store (403 otherwise)",
     example: "store_8fJ2kq0LxY4m1Nw7pQzR3a",
+  });
+
+/** For resources whose updates honour but do not require If-Match (products, customers). */
+export const OptionalIfMatchHeader = z
+  .string()
+  .optional()
+  .openapi({
+    description: 'Optional version ETag, e.g. "3": when sent and stale, 412 `stale_version`',
+    example: '"3"',
   });
 
 function pathId(prefix: string, name: string) {

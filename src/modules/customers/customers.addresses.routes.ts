@@ -27,7 +27,7 @@ const addAddressRoute = createRoute({
   description: "At most 20 per customer (409 beyond). `is_primary: true` moves the primary flag here atomically.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(AddressInput) },
+  request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(AddressInput) },
   responses: { 201: jsonContent(Address, "The new address"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
 });
 

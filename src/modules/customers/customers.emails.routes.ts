@@ -28,7 +28,7 @@ const addEmailRoute = createRoute({
   description: "Unique per store after normalization (409 `duplicate`); at most 10 per customer.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(AddEmailBody) },
+  request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(AddEmailBody) },
   responses: { 201: jsonContent(CustomerEmail, "The new email"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
 });
 
@@ -76,7 +76,7 @@ const sendConfirmationRoute = createRoute({
     "Queues the email and answers at once with the delivery; follow it at `GET /v1/email-deliveries/{id}`. The link (`/v1/confirm/{token}`) works once within 24 hours; the token appears only in the email.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "idempotency-key": IdempotencyKeyHeader }) },
+  request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }) },
   responses: {
     202: jsonContent(EmailDelivery, "The queued delivery"),
     ...errorResponses(401, 403, 404, 409, 422, 503),

@@ -47,7 +47,7 @@ const createCustomerRoute = createRoute({
     "The email becomes the primary email (unique per store: 409 `duplicate`). The password, if any, is stored as a PBKDF2-SHA256 hash. The first address is primary unless another says `is_primary`.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateCustomerBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateCustomerBody) },
   responses: {
     201: { ...jsonContent(Customer, "The new customer"), headers: ETagHeader },
     ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422),
@@ -97,7 +97,7 @@ const updateCustomerRoute = createRoute({
   description: "Emails and addresses have their own endpoints. Changing or removing the password signs out every session.",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "if-match": OptionalIfMatchHeader }), ...jsonRequest(UpdateCustomerBody) },
+  request: { params: idParam("cus"), headers: z.object({ "If-Match": OptionalIfMatchHeader }), ...jsonRequest(UpdateCustomerBody) },
   responses: {
     200: { ...jsonContent(Customer, "The updated customer"), headers: ETagHeader },
     ...errorResponses(...BODY_ERRORS, 401, 403, 404, 412),

@@ -337,14 +337,14 @@ export async function getCustomerSnapshot(db: Db, storeId: string, customerId: s
 
 /**
  * For the carts module: refuses (422 `email_not_confirmed`) when the store requires confirmed
- * emails and the customer's primary email is not confirmed; 404 for an unknown customer.
+ * emails and the customer's primary email is not confirmed; 404 for an unknown customer or store.
  */
 export async function assertCustomerMayOpenCart(db: Db, storeId: string, customerId: string): Promise<void> {
   const [store, [customer]] = await Promise.all([
     getStore(db, storeId),
     db.select({ confirmedAt: customers.confirmedAt }).from(customers).where(liveCustomer(storeId, customerId)).limit(1),
   ]);
-  if (!store || !customer) throw notFound();
+  if (!customer) throw notFound();
   if (store.requireEmailConfirmation && customer.confirmedAt === null) {
     throw new ApiError("email_not_confirmed", "This store requires a confirmed email address before a cart can be opened");
   }

@@ -31,7 +31,7 @@ const changeInventoryRoute = createRoute({
   middleware: [requireStore(), idempotent()] as const,
   request: {
     params: idParam("prod"),
-    headers: z.object({ "idempotency-key": IdempotencyKeyHeader }),
+    headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }),
     ...jsonRequest(InventoryBody),
   },
   responses: {

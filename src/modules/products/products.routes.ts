@@ -49,7 +49,7 @@ const createProductRoute = createRoute({
   description: "The currency defaults to the store's. Initial `inventory` is recorded in the ledger as `initial`.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateProductBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateProductBody) },
   responses: {
     201: { ...jsonContent(Product, "The new product"), headers: ETagHeader },
     ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422),
@@ -102,7 +102,7 @@ const bulkProductsRoute = createRoute({
     "All or nothing. Items with `id` update that product; items whose `sku` names a live product update it; others create. Stock of existing products is not changed here (use /inventory).",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(BulkProductsBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(BulkProductsBody) },
   responses: {
     200: jsonContent(BulkProductsResult, "Every product, in request order"),
     ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422),
@@ -133,7 +133,7 @@ const updateProductRoute = createRoute({
   middleware: [requireStore()] as const,
   request: {
     params: idParam("prod"),
-    headers: z.object({ "if-match": OptionalIfMatchHeader }),
+    headers: z.object({ "If-Match": OptionalIfMatchHeader }),
     ...jsonRequest(UpdateProductBody),
   },
   responses: {

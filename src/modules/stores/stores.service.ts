@@ -134,6 +134,13 @@ export async function deleteStore(db: Db, storeId: string) {
   ]);
 }
 
+/** The store as it is now (not the cached principal's copy); a deleted store is 404. */
+export async function getStore(db: Db, storeId: string): Promise<StoreRow> {
+  const store = await db.query.stores.findFirst({ where: and(eq(stores.id, storeId), isNull(stores.deletedAt)) });
+  if (!store) throw new ApiError("not_found", "Store not found");
+  return store;
+}
+
 export async function createApiKey(db: Db, storeId: string, name: string | null) {
   const key = newApiKeyRow(storeId, name, nowIso());
   const row = key.row(await sha256Hex(key.secret));
@@ -243,17 +250,6 @@ export async function authenticate(db: Db, secret: string): Promise<Principal | 
   };
 }
 
-/** The live store, or null. */
-export async function getStore(db: Db, storeId: string): Promise<StoreRow | null> {
-  const [row] = await db.select().from(stores).where(and(eq(stores.id, storeId), isNull(stores.deletedAt))).limit(1);
-  return row ?? null;
-}
-
-/** A condition other modules' queries can embed: the store named by `storeIdColumn` is not deleted. */
-export function storeIsLive(storeIdColumn: SQLWrapper): SQL {
-  return sql`EXISTS (SELECT 1 FROM ${stores} WHERE ${stores.id} = ${storeIdColumn} AND ${stores.deletedAt} IS NULL)`;
-}
-
 export function needsLastUsedRefresh(lastUsedAt: string | null, now = Date.now()): boolean {
   return lastUsedAt === null || now - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
 }
@@ -268,4 +264,9 @@ export async function purgeExpiredAccessTokens(db: Db, now = Date.now()) {
   await db
     .delete(credentials)
     .where(and(eq(credentials.kind, "access_token"), lt(credentials.expiresAt, cutoff)));
+}
+
+/** A condition other modules' queries can embed: the store named by `storeIdColumn` is not deleted. */
+export function storeIsLive(storeIdColumn: SQLWrapper): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${stores} WHERE ${stores.id} = ${storeIdColumn} AND ${stores.deletedAt} IS NULL)`;
 }
