@@ -7,7 +7,7 @@ import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
-import { getStore } from "../stores";
+import { storeRequiresEmailConfirmation } from "../stores";
 import type { AddressInputValue, CreateCustomerInput, CustomerFilters, UpdateCustomerInput } from "./customers.schemas";
 import {
   type CustomerAddressRow,
@@ -340,12 +340,12 @@ export async function getCustomerSnapshot(db: Db, storeId: string, customerId: s
  * emails and the customer's primary email is not confirmed; 404 for an unknown customer or store.
  */
 export async function assertCustomerMayOpenCart(db: Db, storeId: string, customerId: string): Promise<void> {
-  const [store, [customer]] = await Promise.all([
-    getStore(db, storeId),
+  const [required, [customer]] = await Promise.all([
+    storeRequiresEmailConfirmation(db, storeId),
     db.select({ confirmedAt: customers.confirmedAt }).from(customers).where(liveCustomer(storeId, customerId)).limit(1),
   ]);
-  if (!customer) throw notFound();
-  if (store.requireEmailConfirmation && customer.confirmedAt === null) {
+  if (required === null || !customer) throw notFound();
+  if (required && customer.confirmedAt === null) {
     throw new ApiError("email_not_confirmed", "This store requires a confirmed email address before a cart can be opened");
   }
 }

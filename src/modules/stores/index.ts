@@ -1,5 +1,4 @@
 export { storesRouter } from "./stores.routes";
 export { requireOperator, requireStore } from "./stores.auth";
-export { getStore, purgeExpiredAccessTokens, storeIsLive, type Principal } from "./stores.service";
-export type { StoreRow } from "./stores.tables";
+export { purgeExpiredAccessTokens, storeIsLive, storeRequiresEmailConfirmation, type Principal } from "./stores.service";
 export { Store } from "./stores.schemas";

@@ -51,7 +51,7 @@ const createStoreRoute = createRoute({
   description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
   security: SECURITY.operator,
   middleware: [requireOperator(), idempotent({ scope: operatorScope })] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
   responses: {
     201: jsonContent(CreatedStore, "The new store with its secrets"),
     ...errorResponses(...BODY_ERRORS, 401, 409, 422, 503),
@@ -116,7 +116,7 @@ const createKeyRoute = createRoute({
   description: "The secret is in this response only; it is stored as a SHA-256 hash.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
+  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
   responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret"), ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422) },
 });
 

@@ -134,13 +134,6 @@ export async function deleteStore(db: Db, storeId: string) {
   ]);
 }
 
-/** The store as it is now (not the cached principal's copy); a deleted store is 404. */
-export async function getStore(db: Db, storeId: string): Promise<StoreRow> {
-  const store = await db.query.stores.findFirst({ where: and(eq(stores.id, storeId), isNull(stores.deletedAt)) });
-  if (!store) throw new ApiError("not_found", "Store not found");
-  return store;
-}
-
 export async function createApiKey(db: Db, storeId: string, name: string | null) {
   const key = newApiKeyRow(storeId, name, nowIso());
   const row = key.row(await sha256Hex(key.secret));
@@ -269,4 +262,14 @@ export async function purgeExpiredAccessTokens(db: Db, now = Date.now()) {
 /** A condition other modules' queries can embed: the store named by `storeIdColumn` is not deleted. */
 export function storeIsLive(storeIdColumn: SQLWrapper): SQL {
   return sql`EXISTS (SELECT 1 FROM ${stores} WHERE ${stores.id} = ${storeIdColumn} AND ${stores.deletedAt} IS NULL)`;
+}
+
+/** The live store's `require_email_confirmation` setting, read now; null when the store is gone. */
+export async function storeRequiresEmailConfirmation(db: Db, storeId: string): Promise<boolean | null> {
+  const [row] = await db
+    .select({ required: stores.requireEmailConfirmation })
+    .from(stores)
+    .where(and(eq(stores.id, storeId), isNull(stores.deletedAt)))
+    .limit(1);
+  return row ? row.required : null;
 }
