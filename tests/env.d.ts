@@ -6,5 +6,9 @@ declare global {
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
     }
+    interface GlobalProps {
+      /** Types `exports` (the Worker's loopback entry) from the real entry module. */
+      mainModule: typeof import("../src/index");
+    }
   }
 }

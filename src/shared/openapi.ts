@@ -63,12 +63,13 @@ export const SECURITY: Record<"apiKey" | "operator" | "none", Array<Record<strin
   none: [],
 };
 
+// Header schemas document headers under their canonical names; handlers read the headers
+// themselves (hono lower-cases validated header keys), so these stay optional here.
 export const IdempotencyKeyHeader = z
   .string()
   .optional()
   .openapi({
-    param: { name: "Idempotency-Key", in: "header" },
-    description: "1-255 printable ASCII characters; repeats within 24 h replay the first response",
+        description: "1-255 printable ASCII characters; repeats within 24 h replay the first response",
     example: "6f1c1a0e-3f59-4b43-9d83-5d6b3a1e2c77",
   });
 
@@ -76,8 +77,7 @@ export const IfMatchHeader = z
   .string()
   .optional()
   .openapi({
-    param: { name: "If-Match", in: "header" },
-    description: 'The resource version as an ETag, e.g. "3"; required (428 when missing)',
+        description: 'The resource version as an ETag, e.g. "3"; required (428 when missing)',
     example: '"3"',
   });
 
@@ -85,8 +85,7 @@ export const TenantHeader = z
   .string()
   .optional()
   .openapi({
-    param: { name: "X-Tenant-Id", in: "header" },
-    description: "Optional; when sent it must name the credential's store (403 otherwise)",
+        description: "Optional; when sent it must name the credential's store (403 otherwise)",
     example: "store_8fJ2kq0LxY4m1Nw7pQzR3a",
   });
 

@@ -51,7 +51,7 @@ const createStoreRoute = createRoute({
   description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
   security: SECURITY.operator,
   middleware: [requireOperator(), idempotent({ scope: operatorScope })] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
   responses: {
     201: jsonContent(CreatedStore, "The new store with its secrets"),
     ...errorResponses(...BODY_ERRORS, 401, 409, 422, 503),
@@ -65,7 +65,7 @@ const getStoreRoute = createRoute({
   summary: "Retrieve the caller's store",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { headers: z.object({ "x-tenant-id": TenantHeader }) },
+  request: { headers: z.object({ "X-Tenant-Id": TenantHeader }) },
   responses: {
     200: { ...jsonContent(Store, "The store"), headers: { ETag: { schema: { type: "string" }, description: "Version" } } },
     ...errorResponses(401, 403),
@@ -79,7 +79,7 @@ const updateStoreRoute = createRoute({
   summary: "Update the caller's store settings",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { headers: z.object({ "if-match": IfMatchHeader }), ...jsonRequest(UpdateStoreBody) },
+  request: { headers: z.object({ "If-Match": IfMatchHeader }), ...jsonRequest(UpdateStoreBody) },
   responses: {
     200: jsonContent(Store, "The updated store"),
     ...errorResponses(...BODY_ERRORS, 401, 403, 412, 428),
@@ -116,7 +116,7 @@ const createKeyRoute = createRoute({
   description: "The secret is in this response only; it is stored as a SHA-256 hash.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
   responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret"), ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422) },
 });
 
