@@ -1,9 +1,9 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { SCHEDULE } from "../../src/scheduled";
-import { OPERATOR, call, createStore, unique } from "../helpers";
+import { OPERATOR, call, createStore, entry, unique } from "../helpers";
 
 describe("cron: 17 * * * *", () => {
   it("is declared in wrangler.toml's crons and the lookup table alike", () => {
@@ -42,8 +42,7 @@ describe("cron: 17 * * * *", () => {
   });
 
   it("runs through the real Worker entry", async () => {
-    const entry = exports.default as unknown as Fetcher;
-    const result = await entry.scheduled({ cron: "17 * * * *", scheduledTime: new Date() });
+    const result = await entry().scheduled({ cron: "17 * * * *", scheduledTime: new Date() });
     expect(result.outcome).toBe("ok");
   });
 });
