@@ -1,5 +1,6 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
@@ -17,6 +18,17 @@ export function createApp() {
   const app = createRouter<AppEnv>();
 
   app.use("*", requestId());
+  // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id", "X-Tenant-Id"],
+      exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
+      maxAge: 86400,
+    }),
+  );
   app.use("*", async (c, next) => {
     c.set("db", createDb(c.env.DB));
     await next();

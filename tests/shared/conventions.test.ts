@@ -22,6 +22,19 @@ describe("GET /health", () => {
   });
 });
 
+describe("CORS", () => {
+  it("answers a browser preflight and exposes the API's headers", async () => {
+    const preflight = await call("OPTIONS", "/v1/store", {
+      headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "authorization,if-match" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(preflight.headers.get("Access-Control-Allow-Headers")).toContain("If-Match");
+    const actual = await call("GET", "/health", { headers: { Origin: "https://shop.example" } });
+    expect(actual.headers.get("Access-Control-Expose-Headers")).toContain("ETag");
+  });
+});
+
 describe("request ids", () => {
   it("echoes a sane inbound X-Request-Id and replaces an insane one", async () => {
     const echoed = await call("GET", "/health", { headers: { "X-Request-Id": "trace-123" } });
