@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { healthRouter } from "./modules/health";
+import { ordersRouter } from "./modules/orders";
 import { storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { jsonBody, requestId } from "./shared/http";
@@ -37,6 +38,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/", storesRouter);
+  app.route("/", ordersRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

@@ -1,0 +1,19 @@
+import type { Bindings } from "./context";
+import { projectOrderEvents, recordDeadOrderEvents } from "./modules/orders";
+
+type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
+
+/**
+ * Queue name (as configured in wrangler.toml `[[queues.consumers]]`) to the module consumer that
+ * handles it. An environment that renames a queue adds its name here.
+ */
+export const QUEUES: Record<string, Consumer> = {
+  "order-events": projectOrderEvents,
+  "order-events-dlq": recordDeadOrderEvents,
+};
+
+export async function runQueue(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext): Promise<void> {
+  const consumer = QUEUES[batch.queue];
+  if (!consumer) throw new Error(`No consumer for queue "${batch.queue}"`);
+  await consumer(batch, env, ctx);
+}
