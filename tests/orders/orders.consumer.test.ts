@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../src/modules/orders/orders.consumer";
 import { runQueue } from "../../src/queue";
-import { call, createStore } from "../helpers";
+import { call, createStore, entry } from "../helpers";
 import { act, createDraft, draftBody, line, objectSql, stub } from "./fixtures";
 
 type Row = Record<string, unknown>;
@@ -112,14 +112,7 @@ describe("order-events consumer", () => {
     const store = await createStore();
     const order = await createDraft(store);
     const [event] = await eventsOf(store.id);
-    // The queue() entry of a service binding is not in workers-types; this is its shape.
-    const entry = exports.default as unknown as {
-      queue(name: string, messages: Array<{ id: string; timestamp: Date; attempts: number; body: unknown }>): Promise<{
-        outcome: string;
-        explicitAcks: string[];
-      }>;
-    };
-    const result = await entry.queue("order-events", [
+    const result = await entry().queue("order-events", [
       { id: `entry-${order.id}`, timestamp: new Date(), attempts: 1, body: event },
     ]);
     expect(result.outcome).toBe("ok");

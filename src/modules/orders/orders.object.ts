@@ -249,8 +249,8 @@ export class OrderStream extends DurableObject<Bindings> {
   listOrders(command: ListOrdersCommand): Order[] {
     const { where, bindings } = this.#where(command.filters);
     if (command.after) {
-      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
-      bindings.push(command.after[0], command.after[0], command.after[1]);
+      where.push("(created_at, id) < (?, ?)");
+      bindings.push(command.after[0], command.after[1]);
     }
     const rows = this.#sql
       .exec<OrderRow>(

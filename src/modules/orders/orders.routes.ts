@@ -119,7 +119,7 @@ const createOrderRoute = createRoute({
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
   request: {
-    headers: z.object({ "idempotency-key": IdempotencyKeyHeader, "x-tenant-id": TenantHeader }),
+    headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader, "X-Tenant-Id": TenantHeader }),
     ...jsonRequest(CreateOrderBody),
   },
   responses: {
@@ -175,7 +175,7 @@ const updateOrderRoute = createRoute({
     "Only drafts can be edited (409 `order_not_editable`). `lines` replaces every line and recomputes the totals; `metadata` is merged. Requires `If-Match`. Writes `order.updated`.",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { params: OrderId, headers: z.object({ "if-match": IfMatchHeader }), ...jsonRequest(UpdateOrderBody) },
+  request: { params: OrderId, headers: z.object({ "If-Match": IfMatchHeader }), ...jsonRequest(UpdateOrderBody) },
   responses: { 200: orderResponse("The edited draft"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412, 428, 503) },
 });
 
@@ -198,7 +198,7 @@ function transitionRoute<A extends OrderAction, B extends typeof TransitionBody 
     middleware: [requireStore()] as const,
     request: {
       params: OrderId,
-      headers: z.object({ "if-match": IfMatchHeader, "idempotency-key": IdempotencyKeyHeader }),
+      headers: z.object({ "If-Match": IfMatchHeader, "Idempotency-Key": IdempotencyKeyHeader }),
       body: { required: false, content: { "application/json": { schema: body } } },
     },
     responses: {
