@@ -58,7 +58,7 @@ function failure(failure: OrderRuleFailure): ApiError {
  * Calls the store's order stream. An object that is restarting or overloaded is a 503 the client can
  * retry (safely, with the same Idempotency-Key); anything else is a bug and stays a 500.
  */
-async function stream<T>(call: () => Promise<T>): Promise<T> {
+async function stream<T>(call: () => T): Promise<Awaited<T>> {
   try {
     return await call();
   } catch (error) {
@@ -105,7 +105,7 @@ async function listPage(c: Context<AppEnv>, filters: OrderFilters, limit: number
   // The cursor is bound to the store and the exact filters it was issued for.
   const scope = `orders:${storeId}:${canonicalJson(filters)}`;
   const after = cursor ? ((await decodeCursor(secret, scope, cursor, ["string", "string"])) as [string, string]) : null;
-  const rows = await stream(async () => await orderStream(c.env, storeId).listOrders({ filters, after, limit: limit + 1 }));
+  const rows = await stream(() => orderStream(c.env, storeId).listOrders({ filters, after, limit: limit + 1 }));
   return toPage(rows, limit, secret, scope, (order) => [order.created_at, order.id], (order) => order);
 }
 
@@ -236,7 +236,7 @@ async function runTransition(
   const expectedVersion = parseIfMatch(c.req.header("If-Match"));
   const idempotency = await idempotencyClaim(c, `/v1/orders/{id}/${action}`, false);
   const storeId = c.var.principal.storeId;
-  const result = await stream(async () => await
+  const result = await stream(() =>
     orderStream(c.env, storeId).transitionOrder({ storeId, orderId: id, action, expectedVersion, idempotency, cancellationReason }),
   );
   return succeeded(result);
@@ -247,7 +247,7 @@ export const ordersRouter = createRouter<AppEnv>()
     const input = c.req.valid("json");
     const idempotency = (await idempotencyClaim(c, "/v1/orders", true))!;
     const { storeId, store } = c.var.principal;
-    const result = await stream(async () => await
+    const result = await stream(() =>
       orderStream(c.env, storeId).createOrder({ storeId, idempotency, input, defaultCurrency: store.currency }),
     );
     const { order, headers } = succeeded(result);
@@ -259,13 +259,13 @@ export const ordersRouter = createRouter<AppEnv>()
   })
   .openapi(countOrdersRoute, async (c) => {
     const storeId = c.var.principal.storeId;
-    const count = await stream(async () => await orderStream(c.env, storeId).countOrders(c.req.valid("query")));
+    const count = await stream(() => orderStream(c.env, storeId).countOrders(c.req.valid("query")));
     return c.json({ count }, 200);
   })
   .openapi(getOrderRoute, async (c) => {
     const { id } = c.req.valid("param");
     assertOrderId(id);
-    const order = await stream(async () => await orderStream(c.env, c.var.principal.storeId).getOrder(id));
+    const order = await stream(() => orderStream(c.env, c.var.principal.storeId).getOrder(id));
     if (!order) throw new ApiError("not_found", "Order not found");
     return c.json(order, 200, { ETag: etag(order.version) });
   })
@@ -275,7 +275,7 @@ export const ordersRouter = createRouter<AppEnv>()
     const expectedVersion = parseIfMatch(c.req.header("If-Match"));
     const patch = c.req.valid("json");
     const storeId = c.var.principal.storeId;
-    const result = await stream(async () => await orderStream(c.env, storeId).updateOrder({ storeId, orderId: id, expectedVersion, patch }));
+    const result = await stream(() => orderStream(c.env, storeId).updateOrder({ storeId, orderId: id, expectedVersion, patch }));
     const { order, headers } = succeeded(result);
     return c.json(order, 200, headers);
   })
