@@ -62,7 +62,7 @@ async function main() {
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.join(root, "bench", "scenarios", file)).href)).default;
     const state = await mod.setup(ctx);
-    suites.push({ name: mod.name, scenarios: mod.scenarios(state) });
+    suites.push({ name: mod.name, scenarios: mod.scenarios(state), ceilings: mod.ceilings?.(state) ?? {} });
   }
 
   const concurrencies = [...new Set(suites.flatMap((s) => s.scenarios.map((sc) => sc.connections ?? 16)))].sort((a, b) => a - b);

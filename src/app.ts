@@ -91,7 +91,18 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
     return new ApiError("validation_failed", err.message);
   }
   logServerError(err, c);
+  if (isTransientStorageError(err)) {
+    return new ApiError("service_unavailable", "The database is temporarily unavailable; retry shortly", {
+      headers: { "Retry-After": "1" },
+    });
+  }
   return new ApiError("internal_error");
+}
+
+/** D1 and Durable Object storage failures a retry can cure (overload, reset, lost connection). */
+function isTransientStorageError(err: Error): boolean {
+  const messages = [err.message, err.cause instanceof Error ? err.cause.message : ""].join(" ");
+  return /overloaded|network connection lost|transient|timed? ?out|reset because|retryable/i.test(messages);
 }
 
 function logServerError(err: Error, c: Context<AppEnv>) {

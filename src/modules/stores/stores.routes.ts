@@ -32,6 +32,7 @@ import {
   createApiKey,
   createStore,
   deleteStore,
+  getStore,
   issueAccessToken,
   listApiKeys,
   presentApiKey,
@@ -155,8 +156,8 @@ export const storesRouter = createRouter<AppEnv>()
       { ETag: etag(created.store.version) },
     );
   })
-  .openapi(getStoreRoute, (c) => {
-    const store = c.var.principal.store;
+  .openapi(getStoreRoute, async (c) => {
+    const store = await getStore(c.var.db, c.var.principal.storeId);
     return c.json(presentStore(store), 200, { ETag: etag(store.version) });
   })
   .openapi(updateStoreRoute, async (c) => {
