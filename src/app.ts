@@ -1,10 +1,12 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
 import { healthRouter } from "./modules/health";
+import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
 import { storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
@@ -19,6 +21,17 @@ export function createApp() {
   const app = createRouter<AppEnv>();
 
   app.use("*", requestId());
+  // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id", "X-Tenant-Id"],
+      exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
+      maxAge: 86400,
+    }),
+  );
   app.use("*", async (c, next) => {
     c.set("db", createDb(c.env.DB));
     await next();
@@ -27,6 +40,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/", storesRouter);
+  app.route("/", ordersRouter);
   app.route("/", productsRouter);
   app.route("/", customersRouter);
 
@@ -86,7 +100,18 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
     return new ApiError("validation_failed", err.message);
   }
   logServerError(err, c);
+  if (isTransientStorageError(err)) {
+    return new ApiError("service_unavailable", "The database is temporarily unavailable; retry shortly", {
+      headers: { "Retry-After": "1" },
+    });
+  }
   return new ApiError("internal_error");
+}
+
+/** D1 and Durable Object storage failures a retry can cure (overload, reset, lost connection). */
+function isTransientStorageError(err: Error): boolean {
+  const messages = [err.message, err.cause instanceof Error ? err.cause.message : ""].join(" ");
+  return /overloaded|network connection lost|transient|timed? ?out|reset because|retryable/i.test(messages);
 }
 
 function logServerError(err: Error, c: Context<AppEnv>) {

@@ -1,5 +1,6 @@
 import type { Bindings } from "./context";
 import { consumeEmailOutbox } from "./modules/customers";
+import { projectOrderEvents, recordDeadOrderEvents } from "./modules/orders";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
 
@@ -9,6 +10,8 @@ type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionCont
  */
 export const QUEUES: Record<string, Consumer> = {
   "email-outbox": consumeEmailOutbox,
+  "order-events": projectOrderEvents,
+  "order-events-dlq": recordDeadOrderEvents,
 };
 
 export async function runQueue(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext): Promise<void> {

@@ -76,3 +76,19 @@ export function expectProblem(res: CallResult, status: number, code: string) {
   }
   if (failures.length) throw new Error(`not the expected problem (${failures.join(", ")}): ${JSON.stringify(res.body)}`);
 }
+
+/**
+ * The Worker entry's extra handlers (enabled in tests by `service_binding_extra_handlers`); the
+ * generated loopback type only knows fetch.
+ */
+export interface EntryHandlers {
+  scheduled(options: { cron: string; scheduledTime: Date }): Promise<{ outcome: string; noRetry: boolean }>;
+  queue(
+    queueName: string,
+    messages: Array<{ id: string; timestamp: Date; body: unknown; attempts: number }>,
+  ): Promise<{ outcome: string; ackAll: boolean; retryBatch: { retry: boolean }; explicitAcks: string[]; retryMessages: Array<{ msgId: string }> }>;
+}
+
+export function entry(): EntryHandlers {
+  return exports.default as unknown as EntryHandlers;
+}

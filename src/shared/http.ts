@@ -43,9 +43,10 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
         throw new ApiError("malformed_json");
       }
     }
+    // hono's body cache holds promises at runtime (so falsy bodies stay cached), and its json()
+    // parses the cached text: an empty body is cached as "{}" so validators see an empty object.
     c.req.bodyCache.json = Promise.resolve(parsed);
-    // hono's body cache holds promises at runtime; a resolved one also keeps falsy bodies cached.
-    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text.trim() === "" ? "{}" : text);
     return next();
   };
 }

@@ -208,3 +208,15 @@ describe("/v1/api-keys", () => {
     expect(new Set(seen).size).toBe(5);
   });
 });
+
+describe("credential cache consistency in one isolate", () => {
+  it("a used key stops working as soon as it is revoked, and settings read fresh after PATCH", async () => {
+    const store = await createStore();
+    const created = await call("POST", "/v1/api-keys", { token: store.key, body: {} });
+    expect((await call("GET", "/v1/store", { token: created.body.secret })).status).toBe(200);
+    await call("DELETE", `/v1/api-keys/${created.body.id}`, { token: store.key });
+    expectProblem(await call("GET", "/v1/store", { token: created.body.secret }), 401, "unauthenticated");
+    await call("PATCH", "/v1/store", { token: store.key, body: { name: "Renamed" }, headers: { "If-Match": '"1"' } });
+    expect((await call("GET", "/v1/store", { token: store.key })).body.name).toBe("Renamed");
+  });
+});

@@ -23,7 +23,7 @@ export function requireStore(): MiddlewareHandler<AppEnv> {
     if (tenant !== undefined && tenant !== principal.storeId) throw new ApiError("tenant_mismatch");
     c.set("principal", principal);
     if (needsLastUsedRefresh(principal.lastUsedAt)) {
-      c.executionCtx.waitUntil(touchCredential(c.var.db, principal.credentialId).catch(() => undefined));
+      c.executionCtx.waitUntil(touchCredential(c.var.db, principal).catch(() => undefined));
     }
     await next();
   };

@@ -32,6 +32,7 @@ import {
   createApiKey,
   createStore,
   deleteStore,
+  getStore,
   issueAccessToken,
   listApiKeys,
   presentApiKey,
@@ -51,7 +52,7 @@ const createStoreRoute = createRoute({
   description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
   security: SECURITY.operator,
   middleware: [requireOperator(), idempotent({ scope: operatorScope })] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
   responses: {
     201: jsonContent(CreatedStore, "The new store with its secrets"),
     ...errorResponses(...BODY_ERRORS, 401, 409, 422, 503),
@@ -65,7 +66,7 @@ const getStoreRoute = createRoute({
   summary: "Retrieve the caller's store",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { headers: z.object({ "x-tenant-id": TenantHeader }) },
+  request: { headers: z.object({ "X-Tenant-Id": TenantHeader }) },
   responses: {
     200: { ...jsonContent(Store, "The store"), headers: { ETag: { schema: { type: "string" }, description: "Version" } } },
     ...errorResponses(401, 403),
@@ -79,7 +80,7 @@ const updateStoreRoute = createRoute({
   summary: "Update the caller's store settings",
   security: SECURITY.apiKey,
   middleware: [requireStore()] as const,
-  request: { headers: z.object({ "if-match": IfMatchHeader }), ...jsonRequest(UpdateStoreBody) },
+  request: { headers: z.object({ "If-Match": IfMatchHeader }), ...jsonRequest(UpdateStoreBody) },
   responses: {
     200: jsonContent(Store, "The updated store"),
     ...errorResponses(...BODY_ERRORS, 401, 403, 412, 428),
@@ -116,7 +117,7 @@ const createKeyRoute = createRoute({
   description: "The secret is in this response only; it is stored as a SHA-256 hash.",
   security: SECURITY.apiKey,
   middleware: [requireStore(), idempotent()] as const,
-  request: { headers: z.object({ "idempotency-key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
+  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
   responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret"), ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422) },
 });
 
@@ -155,8 +156,8 @@ export const storesRouter = createRouter<AppEnv>()
       { ETag: etag(created.store.version) },
     );
   })
-  .openapi(getStoreRoute, (c) => {
-    const store = c.var.principal.store;
+  .openapi(getStoreRoute, async (c) => {
+    const store = await getStore(c.var.db, c.var.principal.storeId);
     return c.json(presentStore(store), 200, { ETag: etag(store.version) });
   })
   .openapi(updateStoreRoute, async (c) => {

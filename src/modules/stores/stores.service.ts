@@ -6,6 +6,7 @@ import { newId, newSecret } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
 import { addSeconds, nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
+import { cachePrincipal, cachedPrincipal, evictPrincipals } from "./stores.cache";
 import { type CredentialRow, type StoreRow, credentials, stores } from "./stores.tables";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 24 * 60 * 60;
@@ -17,6 +18,7 @@ export interface Principal {
   kind: "api_key" | "access_token";
   storeId: string;
   credentialId: string;
+  /** The store's row when the credential was resolved: may be up to 10 s old, fine for defaults. */
   store: StoreRow;
   lastUsedAt: string | null;
 }
@@ -113,7 +115,10 @@ export async function updateStore(db: Db, storeId: string, expectedVersion: numb
     .set({ ...patch, version: sql`${stores.version} + 1`, updatedAt: nowIso() })
     .where(and(eq(stores.id, storeId), eq(stores.version, expectedVersion), isNull(stores.deletedAt)))
     .returning();
-  if (updated) return updated;
+  if (updated) {
+    evictPrincipals((p) => p.storeId === storeId);
+    return updated;
+  }
   const current = await db.query.stores.findFirst({
     columns: { version: true },
     where: and(eq(stores.id, storeId), isNull(stores.deletedAt)),
@@ -132,6 +137,14 @@ export async function deleteStore(db: Db, storeId: string) {
       .set({ revokedAt: now })
       .where(and(eq(credentials.storeId, storeId), isNull(credentials.revokedAt))),
   ]);
+  evictPrincipals((p) => p.storeId === storeId);
+}
+
+/** The store as it is now (not the cached principal's copy); a deleted store is 404. */
+export async function getStore(db: Db, storeId: string): Promise<StoreRow> {
+  const store = await db.query.stores.findFirst({ where: and(eq(stores.id, storeId), isNull(stores.deletedAt)) });
+  if (!store) throw new ApiError("not_found", "Store not found");
+  return store;
 }
 
 export async function createApiKey(db: Db, storeId: string, name: string | null) {
@@ -185,6 +198,7 @@ export async function revokeApiKey(db: Db, storeId: string, keyId: string) {
     )
     .returning({ id: credentials.id });
   if (!revoked) throw new ApiError("not_found", "API key not found");
+  evictPrincipals((p) => p.credentialId === keyId);
 }
 
 /** The flask seed's app id + secret exchange: a fresh 24 h bearer token, hashed at rest. */
@@ -213,12 +227,14 @@ export async function issueAccessToken(db: Db, appId: string, appSecret: string)
 }
 
 /**
- * Resolves a bearer secret to its store in one indexed read. Revoked, expired and deleted-store
- * credentials resolve to null.
+ * Resolves a bearer secret to its store: from the isolate's cache, else in one indexed read.
+ * Revoked, expired and deleted-store credentials resolve to null.
  */
 export async function authenticate(db: Db, secret: string): Promise<Principal | null> {
   if (!/^(sk|at)_[0-9A-Za-z]{32}$/.test(secret)) return null;
   const hash = await sha256Hex(secret);
+  const cached = cachedPrincipal(hash);
+  if (cached) return cached;
   const now = nowIso();
   const [found] = await db
     .select({ credential: credentials, store: stores })
@@ -234,21 +250,26 @@ export async function authenticate(db: Db, secret: string): Promise<Principal | 
     )
     .limit(1);
   if (!found) return null;
-  return {
+  const principal: Principal = {
     kind: found.credential.kind,
     storeId: found.store.id,
     credentialId: found.credential.id,
     store: found.store,
     lastUsedAt: found.credential.lastUsedAt,
   };
+  cachePrincipal(hash, principal, found.credential.expiresAt);
+  return principal;
 }
 
 export function needsLastUsedRefresh(lastUsedAt: string | null, now = Date.now()): boolean {
   return lastUsedAt === null || now - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
 }
 
-export async function touchCredential(db: Db, credentialId: string) {
-  await db.update(credentials).set({ lastUsedAt: nowIso() }).where(eq(credentials.id, credentialId));
+/** Records use of a credential; the cached principal remembers it so the next minute skips the write. */
+export async function touchCredential(db: Db, principal: Principal) {
+  const now = nowIso();
+  principal.lastUsedAt = now;
+  await db.update(credentials).set({ lastUsedAt: now }).where(eq(credentials.id, principal.credentialId));
 }
 
 /** Deletes access tokens that expired more than a day ago (catch-up style, idempotent). */

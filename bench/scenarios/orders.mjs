@@ -1,0 +1,100 @@
+/**
+ * Issue 3 scenarios: the order stream. Every order request is authenticated (one D1 read) and then
+ * makes one RPC to the store's OrderStream object. Two ceilings: "rpc" is a bare RPC (`ping`) to the
+ * same object without auth (the issue's goal: create >= 50% of it); "rpc_auth" is the same ping
+ * behind the same credential check every /v1 route pays, so its ratio isolates the order stream.
+ */
+import { randomUUID } from "node:crypto";
+
+const BODY = {
+  currency: "USD",
+  lines: [
+    { product_id: "prod_benchBeans1", title: "Espresso beans 1 kg", quantity: 2, unit_price_cents: 2450 },
+    { product_id: "prod_benchFilter", title: "Filter papers", quantity: 1, unit_price_cents: 499 },
+  ],
+  metadata: { channel: "bench" },
+};
+
+// Each confirm needs its own draft; size the pool to the run (requests past it answer 412).
+const CONFIRM_POOL = Number(process.env.BENCH_ORDERS_CONFIRM_POOL ?? Math.ceil(Number(process.env.BENCH_DURATION ?? 4) * 1200));
+
+async function inParallel(count, width, task) {
+  const out = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await task(i);
+      }
+    }),
+  );
+  return out;
+}
+
+export default {
+  name: "orders",
+  async setup(ctx) {
+    const store = await ctx.createStore();
+    const create = async (key) => {
+      const res = await ctx.json("POST", "/v1/orders", { token: store.key, body: BODY, headers: { "idempotency-key": key } });
+      if (res.status !== 201) throw new Error(`orders setup: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    };
+    const replayKey = `bench-replay-${randomUUID()}`;
+    const replayed = await create(replayKey);
+    const pool = await inParallel(CONFIRM_POOL, 16, () => create(randomUUID()));
+    return { store, replayKey, orderId: replayed.id, pool: pool.map((o) => o.id) };
+  },
+  scenarios: ({ store, replayKey, orderId, pool }) => {
+    const auth = { authorization: `Bearer ${store.key}` };
+    const rpc = { method: "GET", path: `/__bench/rpc?store=${store.id}` };
+    const rpcAuth = { method: "GET", path: "/__bench/rpc-auth", headers: auth };
+    const createDraft = (connections, ceiling = "rpc") => ({
+      name: `POST /v1/orders (new key) c=${connections}${ceiling === "rpc" ? "" : " vs auth+rpc"}`,
+      connections,
+      ceiling,
+      ceilingRequest: ceiling === "rpc" ? rpc : rpcAuth,
+      goal: 0.5,
+      makeRequest: () => ({ method: "POST", path: "/v1/orders", headers: { ...auth, "idempotency-key": randomUUID() }, body: BODY }),
+    });
+    return [
+      createDraft(1),
+      createDraft(16),
+      createDraft(1, "rpc_auth"),
+      createDraft(16, "rpc_auth"),
+      {
+        name: "POST /v1/orders (replayed key)",
+        connections: 16,
+        ceiling: "rpc",
+        ceilingRequest: rpc,
+        request: { method: "POST", path: "/v1/orders", headers: { ...auth, "idempotency-key": replayKey }, body: BODY },
+      },
+      {
+        name: "POST /v1/orders/{id}/confirm",
+        connections: 16,
+        ceiling: "rpc",
+        ceilingRequest: rpc,
+        makeRequest: (i) => ({
+          method: "POST",
+          path: `/v1/orders/${pool[i % pool.length]}/confirm`,
+          headers: { ...auth, "if-match": '"1"' },
+        }),
+      },
+      {
+        name: "GET /v1/orders/{id}",
+        connections: 16,
+        ceiling: "rpc",
+        ceilingRequest: rpc,
+        request: { method: "GET", path: `/v1/orders/${orderId}`, headers: auth },
+      },
+      {
+        name: "GET /v1/orders?limit=20",
+        connections: 16,
+        ceiling: "rpc",
+        ceilingRequest: rpc,
+        request: { method: "GET", path: "/v1/orders?limit=20", headers: auth },
+      },
+    ];
+  },
+};

@@ -1,0 +1,46 @@
+// Benchmark-only entry: the real Worker plus ceiling routes that show what the platform itself
+// manages on this machine in the same run. Never deployed (wrangler.toml's main is src/index.ts).
+import worker from "../src/index";
+import { Hono } from "hono";
+import type { AppEnv, Bindings } from "../src/context";
+import { createDb } from "../src/db/client";
+import { orderStream } from "../src/modules/orders";
+import { requireStore } from "../src/modules/stores";
+
+export * from "../src/index";
+
+// The same credential check every /v1 route pays, in front of the same bare RPC.
+const authenticatedRpc = new Hono<AppEnv>()
+  .use(async (c, next) => {
+    c.set("db", createDb(c.env.DB));
+    await next();
+  })
+  .get("/__bench/rpc-auth", requireStore(), async (c) => c.json({ pong: await orderStream(c.env, c.var.principal.storeId).ping() }));
+
+export default {
+  ...worker,
+  async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case "/__bench/noop":
+        return Response.json({ ok: true });
+      case "/__bench/d1-read": {
+        const row = await env.DB.prepare("SELECT id, name FROM stores WHERE id = ?").bind(url.searchParams.get("id")).first();
+        return Response.json(row);
+      }
+      case "/__bench/d1-write": {
+        await env.DB.prepare("INSERT INTO bench_writes (id, at) VALUES (?, ?)").bind(crypto.randomUUID(), new Date().toISOString()).run();
+        return Response.json({ ok: true }, { status: 201 });
+      }
+      case "/__bench/rpc": {
+        // A bare round trip to the store's order stream: no auth, no storage, no business rules.
+        const pong = await orderStream(env, url.searchParams.get("store") ?? "bench").ping();
+        return Response.json({ pong });
+      }
+      case "/__bench/rpc-auth":
+        return authenticatedRpc.fetch(request, env, ctx);
+      default:
+        return worker.fetch(request, env, ctx);
+    }
+  },
+} satisfies ExportedHandler<Bindings>;

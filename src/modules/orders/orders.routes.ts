@@ -1,0 +1,308 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../context";
+import { ApiError } from "../../shared/errors";
+import { canonicalJson, parseIdempotencyKey, requestFingerprint } from "../../shared/idempotency-key";
+import {
+  BODY_ERRORS,
+  IdempotencyKeyHeader,
+  IfMatchHeader,
+  SECURITY,
+  TenantHeader,
+  createRouter,
+  errorResponses,
+  idParam,
+  jsonContent,
+  jsonRequest,
+} from "../../shared/openapi";
+import { decodeCursor, toPage } from "../../shared/pagination";
+import { etag, parseIfMatch, staleVersion } from "../../shared/versioning";
+import { requireStore } from "../stores";
+import type { CommandResult, IdempotencyClaim } from "./orders.object";
+import {
+  CancelOrderBody,
+  CreateOrderBody,
+  ListCustomerOrdersQuery,
+  ListOrdersQuery,
+  Order,
+  OrderCount,
+  OrderFiltersQuery,
+  type OrderFilters,
+  OrderPage,
+  TransitionBody,
+  UpdateOrderBody,
+} from "./orders.schemas";
+import type { OrderAction, OrderRuleFailure } from "./orders.service";
+import { orderStream } from "./orders.stream";
+
+const tags = ["Orders"];
+
+const orderHeaders = {
+  ETag: { schema: { type: "string" as const }, description: "The order version, for If-Match" },
+  "Idempotent-Replayed": { schema: { type: "string" as const }, description: '"true" when this is a stored response replayed for a repeated Idempotency-Key' },
+};
+
+const OrderId = idParam("ord");
+const CustomerIdParam = idParam("cus");
+
+function orderResponse(description: string) {
+  return { ...jsonContent(Order, description), headers: orderHeaders };
+}
+
+function failure(failure: OrderRuleFailure): ApiError {
+  if (failure.code === "stale_version") return staleVersion(failure.currentVersion ?? 0);
+  return new ApiError(failure.code, failure.detail, { errors: failure.errors });
+}
+
+/**
+ * Calls the store's order stream. An object that is restarting or overloaded is a 503 the client can
+ * retry (safely, with the same Idempotency-Key); anything else is a bug and stays a 500.
+ */
+async function stream<T>(call: () => T): Promise<Awaited<T>> {
+  try {
+    return await call();
+  } catch (error) {
+    const flags = error as { retryable?: boolean; overloaded?: boolean };
+    if (flags?.retryable || flags?.overloaded) {
+      throw new ApiError("service_unavailable", "The order stream is briefly unavailable; retry the request", {
+        headers: { "Retry-After": "1" },
+      });
+    }
+    throw error;
+  }
+}
+
+function succeeded(result: CommandResult) {
+  if (!result.ok) throw failure(result.failure);
+  const headers: Record<string, string> = { ETag: etag(result.order.version) };
+  if (result.status === 201) headers.Location = `/v1/orders/${result.order.id}`;
+  if (result.replayed) headers["Idempotent-Replayed"] = "true";
+  return { order: result.order, headers };
+}
+
+async function idempotencyClaim(c: Context<AppEnv>, route: string, required: boolean): Promise<IdempotencyClaim | null> {
+  const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), required);
+  if (key === null) return null;
+  // The jsonBody middleware already checked the text is JSON (or empty, which routes treat as {}).
+  const text = await c.req.text();
+  const body: unknown = text.trim() === "" ? {} : JSON.parse(text);
+  return {
+    credentialId: c.var.principal.credentialId,
+    method: c.req.method,
+    route,
+    key,
+    requestHash: await requestFingerprint(c.req.method, c.req.path, body),
+  };
+}
+
+function assertOrderId(id: string) {
+  if (!id.startsWith("ord_")) throw new ApiError("not_found", "Order not found");
+}
+
+async function listPage(c: Context<AppEnv>, filters: OrderFilters, limit: number, cursor: string | undefined) {
+  const storeId = c.var.principal.storeId;
+  const secret = c.env.SIGNING_SECRET;
+  // The cursor is bound to the store and the exact filters it was issued for.
+  const scope = `orders:${storeId}:${canonicalJson(filters)}`;
+  const after = cursor ? ((await decodeCursor(secret, scope, cursor, ["string", "string"])) as [string, string]) : null;
+  const rows = await stream(() => orderStream(c.env, storeId).listOrders({ filters, after, limit: limit + 1 }));
+  return toPage(rows, limit, secret, scope, (order) => [order.created_at, order.id], (order) => order);
+}
+
+const createOrderRoute = createRoute({
+  method: "post",
+  path: "/v1/orders",
+  tags,
+  summary: "Create a draft order",
+  description:
+    "Creates a draft with line items priced from the unit price snapshots sent. `Idempotency-Key` is required: a repeat with the same body replays the first response with `Idempotent-Replayed: true`, another body is 422 `idempotency_key_reused`. Writes `order.created`.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: {
+    headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader, "X-Tenant-Id": TenantHeader }),
+    ...jsonRequest(CreateOrderBody),
+  },
+  responses: {
+    201: {
+      ...orderResponse("The new draft (or the replayed first response)"),
+      headers: { ...orderHeaders, Location: { schema: { type: "string" as const }, description: "The order's URL" } },
+    },
+    ...errorResponses(...BODY_ERRORS, 401, 403, 422, 503),
+  },
+});
+
+const listOrdersRoute = createRoute({
+  method: "get",
+  path: "/v1/orders",
+  tags,
+  summary: "List orders",
+  description: "Newest first (`created_at` then `id`, descending), keyset-paginated, read from the store's order stream (strongly consistent). Time filters are exclusive.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: ListOrdersQuery },
+  responses: { 200: jsonContent(OrderPage, "A page of orders"), ...errorResponses(401, 403, 503) },
+});
+
+const countOrdersRoute = createRoute({
+  method: "get",
+  path: "/v1/orders/count",
+  tags,
+  summary: "Count orders",
+  description: "Takes the same filters as the list.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { query: OrderFiltersQuery },
+  responses: { 200: jsonContent(OrderCount, "How many orders match"), ...errorResponses(401, 403, 503) },
+});
+
+const getOrderRoute = createRoute({
+  method: "get",
+  path: "/v1/orders/{id}",
+  tags,
+  summary: "Retrieve an order",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: OrderId },
+  responses: { 200: orderResponse("The order"), ...errorResponses(401, 403, 404, 503) },
+});
+
+const updateOrderRoute = createRoute({
+  method: "patch",
+  path: "/v1/orders/{id}",
+  tags,
+  summary: "Edit a draft order",
+  description:
+    "Only drafts can be edited (409 `order_not_editable`). `lines` replaces every line and recomputes the totals; `metadata` is merged. Requires `If-Match`. Writes `order.updated`.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: OrderId, headers: z.object({ "If-Match": IfMatchHeader }), ...jsonRequest(UpdateOrderBody) },
+  responses: { 200: orderResponse("The edited draft"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412, 428, 503) },
+});
+
+const ACTION_DOCS: Record<OrderAction, { summary: string; description: string }> = {
+  confirm: { summary: "Confirm a draft", description: "draft → confirmed; the total is fixed from here on; needs at least one line (422 `order_empty`). Writes `order.confirmed`." },
+  close: { summary: "Close (pay) a confirmed order", description: "confirmed → closed; closed means paid. Writes `order.closed`." },
+  ship: { summary: "Ship a closed order", description: "closed → shipped. Writes `order.shipped`." },
+  deliver: { summary: "Mark a shipped order delivered", description: "shipped → delivered. Writes `order.delivered`." },
+  cancel: { summary: "Cancel an order", description: "draft, confirmed or closed → canceled. Writes `order.canceled`." },
+};
+
+function transitionRoute<A extends OrderAction, B extends typeof TransitionBody | typeof CancelOrderBody>(action: A, body: B) {
+  return createRoute({
+    method: "post",
+    path: `/v1/orders/{id}/${action}` as `/v1/orders/{id}/${A}`,
+    tags,
+    summary: ACTION_DOCS[action].summary,
+    description: `${ACTION_DOCS[action].description} Requires \`If-Match\`; an illegal move is 409 \`invalid_transition\`. An optional \`Idempotency-Key\` makes a retry replay the first success.`,
+    security: SECURITY.apiKey,
+    middleware: [requireStore()] as const,
+    request: {
+      params: OrderId,
+      headers: z.object({ "If-Match": IfMatchHeader, "Idempotency-Key": IdempotencyKeyHeader }),
+      body: { required: false, content: { "application/json": { schema: body } } },
+    },
+    responses: {
+      200: orderResponse("The order after the transition"),
+      ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412, 422, 428, 503),
+    },
+  });
+}
+
+const confirmRoute = transitionRoute("confirm", TransitionBody);
+const closeRoute = transitionRoute("close", TransitionBody);
+const shipRoute = transitionRoute("ship", TransitionBody);
+const deliverRoute = transitionRoute("deliver", TransitionBody);
+const cancelRoute = transitionRoute("cancel", CancelOrderBody);
+
+const customerOrdersRoute = createRoute({
+  method: "get",
+  path: "/v1/customers/{id}/orders",
+  tags: ["Orders", "Customers"],
+  summary: "List a customer's orders",
+  description: "The order list filtered by customer; same ordering, filters and pagination.",
+  security: SECURITY.apiKey,
+  middleware: [requireStore()] as const,
+  request: { params: CustomerIdParam, query: ListCustomerOrdersQuery },
+  responses: { 200: jsonContent(OrderPage, "A page of the customer's orders"), ...errorResponses(401, 403, 404, 503) },
+});
+
+async function runTransition(
+  c: Context<AppEnv>,
+  action: OrderAction,
+  id: string,
+  cancellationReason?: z.infer<typeof CancelOrderBody>["cancellation_reason"],
+) {
+  assertOrderId(id);
+  const expectedVersion = parseIfMatch(c.req.header("If-Match"));
+  const idempotency = await idempotencyClaim(c, `/v1/orders/{id}/${action}`, false);
+  const storeId = c.var.principal.storeId;
+  const result = await stream(() =>
+    orderStream(c.env, storeId).transitionOrder({ storeId, orderId: id, action, expectedVersion, idempotency, cancellationReason }),
+  );
+  return succeeded(result);
+}
+
+export const ordersRouter = createRouter<AppEnv>()
+  .openapi(createOrderRoute, async (c) => {
+    const input = c.req.valid("json");
+    const idempotency = (await idempotencyClaim(c, "/v1/orders", true))!;
+    const { storeId, store } = c.var.principal;
+    const result = await stream(() =>
+      orderStream(c.env, storeId).createOrder({ storeId, idempotency, input, defaultCurrency: store.currency }),
+    );
+    const { order, headers } = succeeded(result);
+    return c.json(order, 201, headers);
+  })
+  .openapi(listOrdersRoute, async (c) => {
+    const { limit, cursor, ...filters } = c.req.valid("query");
+    return c.json(await listPage(c, filters, limit, cursor), 200);
+  })
+  .openapi(countOrdersRoute, async (c) => {
+    const storeId = c.var.principal.storeId;
+    const count = await stream(() => orderStream(c.env, storeId).countOrders(c.req.valid("query")));
+    return c.json({ count }, 200);
+  })
+  .openapi(getOrderRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    assertOrderId(id);
+    const order = await stream(() => orderStream(c.env, c.var.principal.storeId).getOrder(id));
+    if (!order) throw new ApiError("not_found", "Order not found");
+    return c.json(order, 200, { ETag: etag(order.version) });
+  })
+  .openapi(updateOrderRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    assertOrderId(id);
+    const expectedVersion = parseIfMatch(c.req.header("If-Match"));
+    const patch = c.req.valid("json");
+    const storeId = c.var.principal.storeId;
+    const result = await stream(() => orderStream(c.env, storeId).updateOrder({ storeId, orderId: id, expectedVersion, patch }));
+    const { order, headers } = succeeded(result);
+    return c.json(order, 200, headers);
+  })
+  .openapi(confirmRoute, async (c) => {
+    const { order, headers } = await runTransition(c, "confirm", c.req.valid("param").id);
+    return c.json(order, 200, headers);
+  })
+  .openapi(closeRoute, async (c) => {
+    const { order, headers } = await runTransition(c, "close", c.req.valid("param").id);
+    return c.json(order, 200, headers);
+  })
+  .openapi(shipRoute, async (c) => {
+    const { order, headers } = await runTransition(c, "ship", c.req.valid("param").id);
+    return c.json(order, 200, headers);
+  })
+  .openapi(deliverRoute, async (c) => {
+    const { order, headers } = await runTransition(c, "deliver", c.req.valid("param").id);
+    return c.json(order, 200, headers);
+  })
+  .openapi(cancelRoute, async (c) => {
+    const body = c.req.valid("json");
+    const { order, headers } = await runTransition(c, "cancel", c.req.valid("param").id, body.cancellation_reason);
+    return c.json(order, 200, headers);
+  })
+  .openapi(customerOrdersRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!/^cus_[0-9A-Za-z]{1,60}$/.test(id)) throw new ApiError("not_found", "Customer not found");
+    const { limit, cursor, ...filters } = c.req.valid("query");
+    return c.json(await listPage(c, { ...filters, customer_id: id }, limit, cursor), 200);
+  });

@@ -1,0 +1,39 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { orderStream } from "../../src/modules/orders";
+import { type CallResult, type TestStore, call, unique } from "../helpers";
+
+export function line(overrides: Record<string, unknown> = {}) {
+  return { product_id: `prod_${unique("p").replace(/[^0-9A-Za-z]/g, "")}`, title: "Beans", quantity: 2, unit_price_cents: 1250, ...overrides };
+}
+
+export function draftBody(overrides: Record<string, unknown> = {}) {
+  return { currency: "USD", lines: [line()], ...overrides };
+}
+
+/** POST /v1/orders with a fresh Idempotency-Key unless one is given. */
+export function postOrder(store: TestStore, body: unknown = draftBody(), key: string = unique("idem")): Promise<CallResult> {
+  return call("POST", "/v1/orders", { token: store.key, body, headers: { "Idempotency-Key": key } });
+}
+
+/** Creates a draft and fails loudly if that did not work. */
+export async function createDraft(store: TestStore, body: unknown = draftBody()) {
+  const res = await postOrder(store, body);
+  if (res.status !== 201) throw new Error(`order creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export function act(store: TestStore, id: string, action: string, version: number | string | null, body?: unknown, headers: Record<string, string> = {}) {
+  const all: Record<string, string> = { ...headers };
+  if (version !== null) all["If-Match"] = typeof version === "number" ? `"${version}"` : version;
+  return call("POST", `/v1/orders/${id}/${action}`, { token: store.key, body, headers: all });
+}
+
+export function stub(storeId: string) {
+  return orderStream(env, storeId);
+}
+
+/** Runs SQL inside the store's object (its SQLite is the source of truth). */
+export function objectSql<T = Record<string, unknown>>(storeId: string, query: string, ...bindings: unknown[]): Promise<T[]> {
+  return runInDurableObject(stub(storeId), (_instance, state) => state.storage.sql.exec(query, ...bindings).toArray() as T[]);
+}
