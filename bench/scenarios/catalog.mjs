@@ -47,19 +47,19 @@ export default {
     return [
       {
         name: "product list page (limit 20)",
-        connections: 10,
+        connections: 16,
         ceiling: "d1_read",
         request: { method: "GET", path: "/v1/products?limit=20", headers },
       },
       {
         name: "product get",
-        connections: 10,
+        connections: 16,
         ceiling: "d1_read",
         makeRequest: (i) => ({ method: "GET", path: `/v1/products/${state.ids[i % state.ids.length]}`, headers }),
       },
       {
         name: "product search (limit 20)",
-        connections: 10,
+        connections: 16,
         ceiling: "d1_read",
         makeRequest: (i) => ({
           method: "GET",
