@@ -7,6 +7,7 @@ import { login, revokeSession } from "./customers.auth.service";
 import { confirmEmail } from "./customers.confirmation";
 import { loginLimiter } from "./customers.object";
 import { ConfirmBody, Confirmation, Customer, CustomerSession, LoginBody } from "./customers.schemas";
+import { orderFigures } from "./customers.order-figures";
 import { getCustomer, normalizeEmail, presentCustomer } from "./customers.service";
 
 const tags = ["Storefront auth"];
@@ -97,8 +98,12 @@ export const authRouter = createRouter<AppEnv>()
     return c.body(null, 204);
   })
   .openapi(meRoute, async (c) => {
-    const { customer, addresses } = await getCustomer(c.var.db, c.var.customer.storeId, c.var.customer.customerId);
-    return c.json(presentCustomer(customer, addresses), 200);
+    const { storeId, customerId } = c.var.customer;
+    const [{ customer, addresses }, figures] = await Promise.all([
+      getCustomer(c.var.db, storeId, customerId),
+      orderFigures(c.env, storeId)([customerId], 0),
+    ]);
+    return c.json(presentCustomer(customer, addresses, figures[customerId]), 200);
   })
   .openapi(confirmRoute, async (c) => {
     const confirmed = await confirmEmail(c.var.db, c.req.valid("json").token);

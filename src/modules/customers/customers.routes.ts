@@ -1,3 +1,4 @@
+import { orderFigures } from "./customers.order-figures";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import {
@@ -134,25 +135,34 @@ export const customersRouter = createRouter<AppEnv>()
     return c.json(presentCustomer(customer, addresses), 201, { ETag: etag(customer.version), Location: `/v1/customers/${customer.id}` });
   })
   .openapi(listCustomersRoute, async (c) => {
-    return c.json(await listCustomers(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET), 200);
+    const storeId = c.var.principal.storeId;
+    return c.json(await listCustomers(c.var.db, storeId, c.req.valid("query"), c.env.SIGNING_SECRET, orderFigures(c.env, storeId)), 200);
   })
   .openapi(countCustomersRoute, async (c) => {
     return c.json({ count: await countCustomers(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);
   })
   .openapi(getCustomerRoute, async (c) => {
-    const { customer, addresses } = await getCustomer(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
-    return c.json(presentCustomer(customer, addresses), 200, { ETag: etag(customer.version) });
+    const storeId = c.var.principal.storeId;
+    const { id } = c.req.valid("param");
+    const [{ customer, addresses }, figures] = await Promise.all([getCustomer(c.var.db, storeId, id), orderFigures(c.env, storeId)([id], 0)]);
+    return c.json(presentCustomer(customer, addresses, figures[id]), 200, { ETag: etag(customer.version) });
   })
   .openapi(updateCustomerRoute, async (c) => {
     const ifMatch = c.req.header("If-Match");
     const expected = ifMatch === undefined ? null : parseIfMatch(ifMatch);
-    const { customer, addresses } = await updateCustomer(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"), expected);
-    return c.json(presentCustomer(customer, addresses), 200, { ETag: etag(customer.version) });
+    const storeId = c.var.principal.storeId;
+    const { id } = c.req.valid("param");
+    const [{ customer, addresses }, figures] = await Promise.all([
+      updateCustomer(c.var.db, storeId, id, c.req.valid("json"), expected),
+      orderFigures(c.env, storeId)([id], 0),
+    ]);
+    return c.json(presentCustomer(customer, addresses, figures[id]), 200, { ETag: etag(customer.version) });
   })
   .openapi(deleteCustomerRoute, async (c) => {
     await deleteCustomer(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(snapshotRoute, async (c) => {
-    return c.json(await getCustomerSnapshot(c.var.db, c.var.principal.storeId, c.req.valid("param").id), 200);
+    const storeId = c.var.principal.storeId;
+    return c.json(await getCustomerSnapshot(c.var.db, storeId, c.req.valid("param").id, orderFigures(c.env, storeId)), 200);
   });

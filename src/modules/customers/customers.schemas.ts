@@ -1,3 +1,4 @@
+import { Order } from "../orders";
 import { z } from "@hono/zod-openapi";
 import { CurrencySchema } from "../../shared/money";
 import { PageQuerySchema, pageSchema } from "../../shared/pagination";
@@ -78,8 +79,11 @@ export const Customer = z
     first_name: z.string().nullable().openapi({ example: "Ann" }),
     last_name: z.string().nullable().openapi({ example: "Lee" }),
     currency: z.string().openapi({ example: "AUD" }),
-    total_spent_cents: z.number().int().openapi({ example: 0 }),
-    last_order_at: Timestamp.nullable(),
+    total_spent_cents: z.number().int().openapi({
+      example: 0,
+      description: "Sum of the customer's paid orders (closed, shipped or delivered) in the customer's currency",
+    }),
+    last_order_at: Timestamp.nullable().openapi({ description: "When the newest non-draft order was created" }),
     confirmed_at: Timestamp.nullable().openapi({ description: "When the primary email was confirmed; null if not" }),
     has_password: z.boolean(),
     addresses: z.array(Address).openapi({ description: "Live addresses, primary first" }),
@@ -159,9 +163,10 @@ export const EmailList = listOf(CustomerEmail, "CustomerEmailList", `At most ${M
 
 export const CustomerSnapshot = Customer.extend({
   emails: z.array(CustomerEmail),
+  recent_orders: z.array(Order).openapi({ description: "The customer's newest orders (at most 5), newest first" }),
 }).openapi("CustomerSnapshot", {
   description:
-    "The customer with addresses and emails. Recent orders, the open cart, gift card, store credit and loyalty balances are added as those modules ship; fields appear only when they can be filled truthfully.",
+    "The customer with addresses, emails and recent orders. The open cart, gift card, store credit and loyalty balances are added as those modules ship; fields appear only when they can be filled truthfully.",
 });
 
 export const Count = z.object({ count: z.number().int().openapi({ example: 42 }) }).openapi("CustomerCount");

@@ -1,3 +1,4 @@
+import type { CustomerOrderSummary } from "../orders";
 import { type SQL, and, asc, count, desc, eq, exists, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { hashPassword } from "../../shared/crypto";
@@ -23,6 +24,9 @@ import {
  * The uniqueness key of an email: trimmed, Unicode NFC, lowercased. `+tags` and dots are kept,
  * since whether `a.b+x@host` and `ab@host` share a mailbox depends on the provider.
  */
+/** Order figures per customer id, from the orders module (injected so services stay free of bindings). */
+export type OrderFigures = (customerIds: string[], recentLimit: number) => Promise<Record<string, CustomerOrderSummary>>;
+
 export function normalizeEmail(email: string): string {
   return email.trim().normalize("NFC").toLowerCase();
 }
@@ -55,15 +59,19 @@ export function presentEmail(row: CustomerEmailRow) {
   };
 }
 
-export function presentCustomer(row: CustomerRow, addresses: CustomerAddressRow[]) {
+/**
+ * The API shape of a customer. Order figures come from the store's order stream (the source of
+ * truth for orders): `total_spent_cents` sums paid orders in the customer's currency.
+ */
+export function presentCustomer(row: CustomerRow, addresses: CustomerAddressRow[], orders?: CustomerOrderSummary) {
   return {
     id: row.id,
     email: row.email,
     first_name: row.firstName,
     last_name: row.lastName,
     currency: row.currency,
-    total_spent_cents: row.totalSpentCents,
-    last_order_at: row.lastOrderAt,
+    total_spent_cents: orders?.paid_cents_by_currency[row.currency] ?? 0,
+    last_order_at: orders?.last_order_at ?? null,
     confirmed_at: row.confirmedAt,
     has_password: row.passwordHash !== null,
     addresses: sortAddresses(addresses).map(presentAddress),
@@ -138,8 +146,6 @@ export async function createCustomer(db: Db, storeId: string, storeCurrency: str
     email: input.email,
     currency: input.currency ?? storeCurrency,
     passwordHash: input.password !== undefined ? await hashPassword(input.password) : null,
-    totalSpentCents: 0,
-    lastOrderAt: null,
     confirmedAt: null,
     version: 1,
     createdAt: now,
@@ -215,6 +221,7 @@ export async function listCustomers(
   storeId: string,
   query: CustomerFilters & { limit: number; cursor?: string | undefined },
   signingSecret: string,
+  orderFigures: OrderFigures,
 ): Promise<Page<CustomerView>> {
   const scope = `customers:${storeId}`;
   const after = query.cursor ? await decodeCursor(signingSecret, scope, query.cursor, ["string", "string"]) : null;
@@ -235,10 +242,15 @@ export async function listCustomers(
     .orderBy(desc(customers.createdAt), desc(customers.id))
     .limit(query.limit + 1);
   const ids = rows.slice(0, query.limit).map((r) => r.id);
-  const addresses = ids.length > 0 ? await addressesOf(db, storeId, ids) : [];
+  const [addresses, figures] = await Promise.all([
+    ids.length > 0 ? addressesOf(db, storeId, ids) : Promise.resolve([]),
+    orderFigures(ids, 0),
+  ]);
   const byCustomer = new Map<string, CustomerAddressRow[]>();
   for (const address of addresses) byCustomer.set(address.customerId, [...(byCustomer.get(address.customerId) ?? []), address]);
-  return toPage(rows, query.limit, signingSecret, scope, (r) => [r.createdAt, r.id], (r) => presentCustomer(r, byCustomer.get(r.id) ?? []));
+  return toPage(rows, query.limit, signingSecret, scope, (r) => [r.createdAt, r.id], (r) =>
+    presentCustomer(r, byCustomer.get(r.id) ?? [], figures[r.id]),
+  );
 }
 
 export async function countCustomers(db: Db, storeId: string, filters: CustomerFilters): Promise<number> {
@@ -319,9 +331,11 @@ export async function deleteCustomer(db: Db, storeId: string, customerId: string
   if (deleted.length === 0) throw notFound();
 }
 
-/** The customer with addresses and emails, read in one round trip. */
-export async function getCustomerSnapshot(db: Db, storeId: string, customerId: string) {
-  const [found, addresses, emails] = await db.batch([
+export const SNAPSHOT_RECENT_ORDERS = 5;
+
+/** The customer with addresses, emails and recent orders: one D1 round trip and one order-stream call, in parallel. */
+export async function getCustomerSnapshot(db: Db, storeId: string, customerId: string, orderFigures: OrderFigures) {
+  const [[found, addresses, emails], figures] = await Promise.all([db.batch([
     db.select().from(customers).where(liveCustomer(storeId, customerId)).limit(1),
     addressesOf(db, storeId, [customerId]),
     db
@@ -329,10 +343,11 @@ export async function getCustomerSnapshot(db: Db, storeId: string, customerId: s
       .from(customerEmails)
       .where(and(eq(customerEmails.storeId, storeId), eq(customerEmails.customerId, customerId), isNull(customerEmails.deletedAt)))
       .orderBy(desc(customerEmails.isPrimary), asc(customerEmails.createdAt)),
-  ]);
+  ]), orderFigures([customerId], SNAPSHOT_RECENT_ORDERS)]);
   const customer = found[0];
   if (!customer) throw notFound();
-  return { ...presentCustomer(customer, addresses), emails: emails.map(presentEmail) };
+  const orders = figures[customerId];
+  return { ...presentCustomer(customer, addresses, orders), emails: emails.map(presentEmail), recent_orders: orders?.recent_orders ?? [] };
 }
 
 /**

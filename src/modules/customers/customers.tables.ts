@@ -15,8 +15,6 @@ export const customers = sqliteTable(
     email: text("email").notNull(),
     currency: text("currency").notNull(),
     passwordHash: text("password_hash"),
-    totalSpentCents: integer("total_spent_cents").notNull().default(0),
-    lastOrderAt: text("last_order_at"),
     confirmedAt: text("confirmed_at"),
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),

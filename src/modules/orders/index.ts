@@ -1,7 +1,7 @@
 export { ordersRouter } from "./orders.routes";
 export { OrderStream } from "./orders.object";
-export type { CommandResult, CreateOrderCommand, IdempotencyClaim, TransitionOrderCommand, UpdateOrderCommand } from "./orders.object";
-export { orderStream } from "./orders.stream";
+export type { CommandResult, CustomerOrderSummary, CreateOrderCommand, IdempotencyClaim, TransitionOrderCommand, UpdateOrderCommand } from "./orders.object";
+export { customerOrderSummaries, orderStream } from "./orders.stream";
 export { projectOrderEvents, recordDeadOrderEvents } from "./orders.consumer";
 export { Order, OrderEvent, OrderEventType, OrderStatus } from "./orders.schemas";
 export { TRANSITIONS, type OrderAction } from "./orders.service";

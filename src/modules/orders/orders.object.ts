@@ -57,6 +57,12 @@ export type CommandResult =
   | { ok: true; status: 200 | 201; order: Order; replayed: boolean }
   | { ok: false; failure: OrderRuleFailure };
 
+export interface CustomerOrderSummary {
+  paid_cents_by_currency: Record<string, number>;
+  last_order_at: string | null;
+  recent_orders: Order[];
+}
+
 export interface ListOrdersCommand {
   filters: OrderFilters;
   /** Keyset position: the (created_at, id) of the last row already returned. */
@@ -244,6 +250,36 @@ export class OrderStream extends DurableObject<Bindings> {
 
   getOrder(orderId: string): Order | null {
     return this.#load(orderId);
+  }
+
+  /**
+   * What the customers module shows of each customer's orders: paid totals per currency (paid =
+   * closed, shipped or delivered), the newest placed (non-draft) order's time, and optionally the
+   * newest orders themselves. Read from the stream, so it is as fresh as the orders.
+   */
+  customerSummaries(customerIds: string[], recentLimit: number): Record<string, CustomerOrderSummary> {
+    const out: Record<string, CustomerOrderSummary> = {};
+    for (const customerId of customerIds.slice(0, 100)) {
+      const paid = this.#sql
+        .exec<{ currency: string; total: number }>(
+          `SELECT currency, SUM(total_cents) AS total FROM orders
+           WHERE customer_id = ? AND status IN ('closed', 'shipped', 'delivered') GROUP BY currency`,
+          customerId,
+        )
+        .toArray();
+      const last = this.#sql
+        .exec<{ at: string | null }>("SELECT MAX(created_at) AS at FROM orders WHERE customer_id = ? AND status <> 'draft'", customerId)
+        .one();
+      out[customerId] = {
+        paid_cents_by_currency: Object.fromEntries(paid.map((row) => [row.currency, row.total])),
+        last_order_at: last.at,
+        recent_orders:
+          recentLimit > 0
+            ? this.listOrders({ filters: { customer_id: customerId } as OrderFilters, after: null, limit: recentLimit })
+            : [],
+      };
+    }
+    return out;
   }
 
   listOrders(command: ListOrdersCommand): Order[] {
