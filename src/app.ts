@@ -97,6 +97,7 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
   if (err instanceof MoneyOverflowError) return new ApiError("validation_failed", "An amount is out of range");
   if (err instanceof HTTPException && err.status < 500) {
     if (err.status === 413) return new ApiError("payload_too_large");
+    if (err.status === 415) return new ApiError("unsupported_media_type");
     return new ApiError("validation_failed", err.message);
   }
   logServerError(err, c);

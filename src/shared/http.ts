@@ -43,10 +43,13 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
         throw new ApiError("malformed_json");
       }
     }
-    // hono's body cache holds promises at runtime (so falsy bodies stay cached), and its json()
-    // parses the cached text: an empty body is cached as "{}" so validators see an empty object.
-    c.req.bodyCache.json = Promise.resolve(parsed);
-    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text.trim() === "" ? "{}" : text);
+    // hono's body cache holds promises at runtime (so falsy bodies stay cached) and derives json()
+    // from the cached text: an empty body reads as "{}" for validators but stays zero bytes for
+    // the "is there a body?" checks of optional-body routes.
+    const cache = c.req.bodyCache as Record<string, unknown>;
+    cache.json = Promise.resolve(parsed);
+    cache.text = Promise.resolve(text.trim() === "" ? "{}" : text);
+    cache.arrayBuffer = Promise.resolve(text.trim() === "" ? new ArrayBuffer(0) : new TextEncoder().encode(text).buffer);
     return next();
   };
 }

@@ -147,3 +147,32 @@ describe("pagination", () => {
     expectProblem(await call("GET", `/v1/api-keys?cursor=${cursor}`, { token: b.key }), 400, "invalid_cursor");
   });
 });
+
+describe("bodies on routes whose body is optional", () => {
+  // Over real HTTP a bodiless POST still arrives with an (empty) body stream.
+  it("accepts an empty body with or without a JSON content type, and refuses a form body", async () => {
+    const store = await createStore();
+    const order = await call("POST", "/v1/orders", {
+      token: store.key,
+      body: { currency: "USD", lines: [{ product_id: "prod_x", quantity: 1, unit_price_cents: 100 }] },
+      headers: { "Idempotency-Key": crypto.randomUUID() },
+    });
+    expect(order.status).toBe(201);
+    // A string body would get a text/plain Content-Type; an empty stream gets none, like curl -X POST.
+    const emptyStream = new ReadableStream({ start: (controller) => controller.close() });
+    const bare = await call("POST", `/v1/orders/${order.body.id}/confirm`, { token: store.key, rawBody: emptyStream, headers: { "If-Match": '"1"' } });
+    expect(bare.body).toEqual(expect.objectContaining({ status: "confirmed" }));
+    const jsonEmpty = await call("POST", `/v1/orders/${order.body.id}/close`, {
+      token: store.key,
+      rawBody: "",
+      headers: { "If-Match": '"2"', "Content-Type": "application/json" },
+    });
+    expect(jsonEmpty.status).toBe(200);
+    const form = await call("POST", `/v1/orders/${order.body.id}/ship`, {
+      token: store.key,
+      rawBody: "a=1",
+      headers: { "If-Match": '"3"', "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    expectProblem(form, 415, "unsupported_media_type");
+  });
+});
