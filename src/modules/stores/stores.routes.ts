@@ -184,7 +184,7 @@ export const storesRouter = createRouter<AppEnv>()
   })
   .openapi(revokeKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
-    if (!id?.startsWith("key_")) throw new ApiError("not_found", "API key not found");
+    if (!id.startsWith("key_")) throw new ApiError("not_found", "API key not found");
     await revokeApiKey(c.var.db, c.var.principal.storeId, id);
     return c.body(null, 204);
   });
