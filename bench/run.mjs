@@ -42,6 +42,8 @@ async function main() {
         modules: true,
         scriptPath: path.join(outdir, "worker.js"),
         bindings: { ...(workerOptions.bindings ?? {}), OPERATOR_TOKEN, SIGNING_SECRET: "bench-signing-secret" },
+        // Bench-only object (bench/worker.ts) for the durable-write ceiling.
+        durableObjects: { ...(workerOptions.durableObjects ?? {}), BENCH_WRITER: { className: "BenchWriter", useSQLite: true } },
       },
     ],
   }));
@@ -72,7 +74,12 @@ async function main() {
     d1_write: { method: "POST", path: "/__bench/d1-write" },
     ...Object.fromEntries(suites.flatMap((s) => Object.entries(s.ceilings ?? {}))),
   };
-  for (const s of suites) for (const sc of s.scenarios) if (sc.ceilingRequest) ceilingDefs[sc.ceiling] = sc.ceilingRequest;
+  for (const s of suites) {
+    for (const sc of s.scenarios) {
+      if (sc.ceilingRequest) ceilingDefs[sc.ceiling] = sc.ceilingRequest;
+      Object.assign(ceilingDefs, sc.alsoCeilingRequests ?? {});
+    }
+  }
 
   // Warm-up: JIT, D1 page cache and Durable Object start-up should not count against the first row.
   for (const request of Object.values(ceilingDefs)) {
@@ -93,12 +100,19 @@ async function main() {
       const connections = scenario.connections ?? 16;
       const result = await measure(baseUrl, { ...scenario, connections }, workerdPid);
       const ceiling = ceilings[`${scenario.ceiling}@${connections}`];
+      const also = Object.fromEntries(
+        Object.keys(scenario.alsoCeilingRequests ?? {}).map((name) => {
+          const other = ceilings[`${name}@${connections}`];
+          return [name, other && other.rps > 0 ? result.rps / other.rps : null];
+        }),
+      );
       rows.push({
         suite: suite.name,
         ...result,
         ceiling: scenario.ceiling,
         ratio: ceiling && ceiling.rps > 0 ? result.rps / ceiling.rps : null,
         goal: scenario.goal ?? null,
+        also,
       });
     }
   }
@@ -249,7 +263,12 @@ function printTable(rows) {
     String(r.p99_ms),
     String(r.errors),
     r.cpu_ms_per_request === null ? "-" : r.cpu_ms_per_request.toFixed(2),
-    r.ratio === null ? "" : `${(r.ratio * 100).toFixed(0)}% of ${r.ceiling}${r.goal ? ` (goal ${(r.goal * 100).toFixed(0)}%)` : ""}`,
+    [
+      r.ratio === null ? "" : `${(r.ratio * 100).toFixed(0)}% of ${r.ceiling}${r.goal ? ` (goal ${(r.goal * 100).toFixed(0)}%)` : ""}`,
+      ...Object.entries(r.also ?? {}).map(([name, ratio]) => (ratio === null ? "" : `${(ratio * 100).toFixed(0)}% of ${name}`)),
+    ]
+      .filter(Boolean)
+      .join("; "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells) => cells.map((c, i) => (i >= 2 && i <= 7 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");

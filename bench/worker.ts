@@ -1,5 +1,6 @@
 // Benchmark-only entry: the real Worker plus ceiling routes that show what the platform itself
 // manages on this machine in the same run. Never deployed (wrangler.toml's main is src/index.ts).
+import { DurableObject } from "cloudflare:workers";
 import worker from "../src/index";
 import { Hono } from "hono";
 import type { AppEnv, Bindings } from "../src/context";
@@ -8,6 +9,26 @@ import { orderStream } from "../src/modules/orders";
 import { requireStore } from "../src/modules/stores";
 
 export * from "../src/index";
+
+interface BenchBindings extends Bindings {
+  BENCH_WRITER: DurableObjectNamespace<BenchWriter>;
+}
+
+/**
+ * The floor of any durable command: one RPC that commits one row to the object's SQLite and
+ * returns. Bound only by the harness (bench/run.mjs), never in wrangler.toml.
+ */
+export class BenchWriter extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS writes (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+  }
+
+  write(): number {
+    this.ctx.storage.sql.exec("INSERT INTO writes (id, at) VALUES (?, ?)", crypto.randomUUID(), Date.now());
+    return 1;
+  }
+}
 
 // The same credential check every /v1 route pays, in front of the same bare RPC.
 const authenticatedRpc = new Hono<AppEnv>()
@@ -19,7 +40,7 @@ const authenticatedRpc = new Hono<AppEnv>()
 
 export default {
   ...worker,
-  async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+  async fetch(request: Request, env: BenchBindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     switch (url.pathname) {
       case "/__bench/noop":
@@ -37,10 +58,14 @@ export default {
         const pong = await orderStream(env, url.searchParams.get("store") ?? "bench").ping();
         return Response.json({ pong });
       }
+      case "/__bench/do-write": {
+        const stub = env.BENCH_WRITER.get(env.BENCH_WRITER.idFromName(url.searchParams.get("store") ?? "bench"));
+        return Response.json({ written: await stub.write() }, { status: 201 });
+      }
       case "/__bench/rpc-auth":
         return authenticatedRpc.fetch(request, env, ctx);
       default:
         return worker.fetch(request, env, ctx);
     }
   },
-} satisfies ExportedHandler<Bindings>;
+} satisfies ExportedHandler<BenchBindings>;
