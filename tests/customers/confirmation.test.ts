@@ -37,11 +37,21 @@ describe("POST /v1/customers/{id}/send-confirmation", () => {
     const erased = await env.DB.prepare("SELECT payload FROM email_deliveries WHERE id = ?").bind(deliveryId).first<{ payload: string | null }>();
     expect(erased?.payload).toBeNull();
 
+    // Opening the link (as a mail scanner would) only shows a button; it confirms nothing.
     const page = await call("GET", `/v1/confirm/${token}`);
     expect(page.status).toBe(200);
     expect(page.headers.get("Content-Type")).toMatch(/^text\/html/);
     expect(page.headers.get("Cache-Control")).toBe("no-store");
-    expect(page.body).toContain("Email confirmed");
+    expect(page.body).toContain(`<form method="post" action="/v1/confirm/${token}">`);
+    expect((await call("GET", `/v1/confirm/${token}`)).status).toBe(200);
+    expect((await call("GET", `/v1/customers/${customer.id}`, { token: store.key })).body.confirmed_at).toBeNull();
+    // The button posts the (empty) form.
+    const pressed = await call("POST", `/v1/confirm/${token}`, {
+      rawBody: new ReadableStream({ start: (controller) => controller.close() }),
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    expect(pressed.status).toBe(200);
+    expect(pressed.body).toContain("Email confirmed");
     const confirmed = await call("GET", `/v1/customers/${customer.id}`, { token: store.key });
     expect(confirmed.body.confirmed_at).not.toBeNull();
     expect(confirmed.body.version).toBe(2);
@@ -49,6 +59,7 @@ describe("POST /v1/customers/{id}/send-confirmation", () => {
     const again = await call("GET", `/v1/confirm/${token}`);
     expect(again.status).toBe(400);
     expect(again.body).toContain("does not work");
+    expect((await call("POST", `/v1/confirm/${token}`)).status).toBe(400);
     expectProblem(await call("POST", "/v1/auth/confirm", { body: { token } }), 400, "invalid_token");
     expectProblem(await call("POST", `/v1/customers/${customer.id}/send-confirmation`, { token: store.key }), 409, "already_confirmed");
   });
@@ -73,6 +84,7 @@ describe("POST /v1/customers/{id}/send-confirmation", () => {
       .run();
     expectProblem(await call("POST", "/v1/auth/confirm", { body: { token } }), 400, "invalid_token");
     expect((await call("GET", `/v1/confirm/${token}`)).status).toBe(400);
+    expect((await call("POST", `/v1/confirm/${token}`)).status).toBe(400);
     expectProblem(await call("POST", "/v1/auth/confirm", { body: { token: `ect_${"A".repeat(32)}` } }), 400, "invalid_token");
     expectProblem(await call("POST", "/v1/auth/confirm", { body: { token: "nope" } }), 400, "invalid_token");
     expectProblem(await call("POST", "/v1/auth/confirm", { body: {} }), 400, "validation_failed");

@@ -4,7 +4,7 @@ import { ApiError } from "../../shared/errors";
 import { BODY_ERRORS, SECURITY, createRouter, errorResponses, jsonContent, jsonRequest } from "../../shared/openapi";
 import { requireCustomer } from "./customers.auth";
 import { login, revokeSession } from "./customers.auth.service";
-import { confirmEmail } from "./customers.confirmation";
+import { confirmEmail, isConfirmationTokenUsable } from "./customers.confirmation";
 import { loginLimiter } from "./customers.object";
 import { ConfirmBody, Confirmation, Customer, CustomerSession, LoginBody } from "./customers.schemas";
 import { orderFigures } from "./customers.order-figures";
@@ -59,32 +59,46 @@ const confirmRoute = createRoute({
   responses: { 200: jsonContent(Confirmation, "The confirmed email"), ...errorResponses(...BODY_ERRORS) },
 });
 
+const TokenParam = z.object({
+  token: z.string().max(200).openapi({ param: { name: "token", in: "path" }, example: "ect_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J" }),
+});
+const HtmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+
 const confirmPageRoute = createRoute({
   method: "get",
   path: "/v1/confirm/{token}",
   tags,
-  summary: "Confirm an email address (the link in the email)",
-  description: "For people: answers a small HTML page, also when the link is invalid, used or expired (status 400).",
+  summary: "The confirmation link in the email: a page with a confirm button",
+  description:
+    "For people. Changes nothing: mail scanners and link previews fetch links by themselves, so the page asks first and its button POSTs to the same URL. Invalid, used or expired links answer a 400 page.",
   security: SECURITY.none,
-  request: {
-    params: z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" }, example: "ect_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J" }) }),
-  },
-  responses: {
-    200: { description: "Confirmed", content: { "text/html": { schema: z.string() } } },
-    400: { description: "Invalid, used or expired link", content: { "text/html": { schema: z.string() } } },
-  },
+  request: { params: TokenParam },
+  responses: { 200: HtmlPage("The confirm button"), 400: HtmlPage("Invalid, used or expired link") },
+});
+
+const confirmPagePostRoute = createRoute({
+  method: "post",
+  path: "/v1/confirm/{token}",
+  tags,
+  summary: "Confirm an email address (the button on the link's page)",
+  description: "Consumes the token once and answers an HTML page; invalid, used or expired links answer a 400 page.",
+  security: SECURITY.none,
+  request: { params: TokenParam },
+  responses: { 200: HtmlPage("Confirmed"), 400: HtmlPage("Invalid, used or expired link") },
 });
 
 const PAGE_HEADERS = {
-  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
   "Referrer-Policy": "no-referrer",
   "Cache-Control": "no-store",
   "X-Frame-Options": "DENY",
 };
 
-function page(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style></head><body><h1>${title}</h1><p>${message}</p></body></html>`;
+function page(title: string, message: string, extra = ""): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style></head><body><h1>${title}</h1><p>${message}</p>${extra}</body></html>`;
 }
+
+const INVALID_LINK_PAGE = page("This link does not work", "It is invalid, has expired or was already used. Ask the shop to send a new one.");
 
 export const authRouter = createRouter<AppEnv>()
   .openapi(loginRoute, async (c) => {
@@ -110,11 +124,17 @@ export const authRouter = createRouter<AppEnv>()
     return c.json({ customer_id: confirmed.customerId, email: confirmed.email, confirmed_at: confirmed.confirmedAt }, 200);
   })
   .openapi(confirmPageRoute, async (c) => {
+    const { token } = c.req.valid("param");
+    if (!(await isConfirmationTokenUsable(c.var.db, token))) return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
+    const form = `<form method="post" action="/v1/confirm/${encodeURIComponent(token)}"><button type="submit">Confirm my email address</button></form>`;
+    return c.html(page("Confirm your email", "Press the button to confirm this email address.", form), 200, PAGE_HEADERS);
+  })
+  .openapi(confirmPagePostRoute, async (c) => {
     try {
       await confirmEmail(c.var.db, c.req.valid("param").token);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== "invalid_token") throw err;
-      return c.html(page("This link does not work", "It is invalid, has expired or was already used. Ask the shop to send a new one."), 400, PAGE_HEADERS);
+      return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
     }
     return c.html(page("Email confirmed", "Thank you: your email address is confirmed. You can close this page."), 200, PAGE_HEADERS);
   });

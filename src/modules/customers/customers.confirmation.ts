@@ -130,12 +130,10 @@ export async function getEmailDelivery(db: Db, storeId: string, deliveryId: stri
  * finds `used_at` set and changes nothing. Unknown, used and expired tokens are one 400.
  */
 export async function confirmEmail(db: Db, token: string) {
-  if (!/^ect_[0-9A-Za-z]{32}$/.test(token)) throw invalidToken();
+  if (!TOKEN_FORMAT.test(token)) throw invalidToken();
   const hash = await sha256Hex(token);
   const now = nowIso();
-  const valid = (t: string) => sql`${sql.raw(t)}.token_hash = ${hash} AND ${sql.raw(t)}.used_at IS NULL AND ${sql.raw(t)}.expires_at > ${now}
-    AND EXISTS (SELECT 1 FROM customer_emails e JOIN customers c ON c.id = e.customer_id
-                WHERE e.id = ${sql.raw(t)}.email_id AND e.deleted_at IS NULL AND c.deleted_at IS NULL)`;
+  const valid = (t: string) => usableToken(t, hash, now);
   const [confirmed, , used] = await db.batch([
     batchable(
       db.$client,
@@ -164,6 +162,26 @@ export async function confirmEmail(db: Db, token: string) {
   const owner = used[0];
   if (!email || !owner) throw invalidToken();
   return { customerId: owner.customer_id, storeId: owner.store_id, email: email.email, confirmedAt: email.confirmed_at };
+}
+
+const TOKEN_FORMAT = /^ect_[0-9A-Za-z]{32}$/;
+
+/** A token row (aliased `t`) that is unused, unexpired, and whose email and customer are live. */
+function usableToken(t: string, hash: string, now: string) {
+  return sql`${sql.raw(t)}.token_hash = ${hash} AND ${sql.raw(t)}.used_at IS NULL AND ${sql.raw(t)}.expires_at > ${now}
+    AND EXISTS (SELECT 1 FROM customer_emails e JOIN customers c ON c.id = e.customer_id
+                WHERE e.id = ${sql.raw(t)}.email_id AND e.deleted_at IS NULL AND c.deleted_at IS NULL)`;
+}
+
+/**
+ * Whether a token would confirm now, without using it: the email link's page asks before it acts,
+ * because mail scanners and link previews fetch links on their own.
+ */
+export async function isConfirmationTokenUsable(db: Db, token: string): Promise<boolean> {
+  if (!TOKEN_FORMAT.test(token)) return false;
+  const hash = await sha256Hex(token);
+  const rows = await db.all<{ ok: number }>(sql`SELECT 1 AS ok FROM confirmation_tokens t WHERE ${usableToken("t", hash, nowIso())} LIMIT 1`);
+  return rows.length > 0;
 }
 
 function invalidToken(): ApiError {
