@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "./errors";
 import { randomBase62 } from "./crypto";
 
@@ -80,4 +80,9 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
 
 function tooLarge(maxBytes: number): ApiError {
   return new ApiError("payload_too_large", `The body must be at most ${maxBytes} bytes`);
+}
+
+/** The JSON body `jsonBody()` already parsed (an empty body is `{}`); never parses twice. */
+export async function parsedBody(c: Context): Promise<unknown> {
+  return (await c.req.bodyCache.json) ?? {};
 }

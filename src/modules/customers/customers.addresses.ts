@@ -4,16 +4,11 @@ import { batchable } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { nowIso } from "../../shared/time";
 import { type AddressInputValue, MAX_ADDRESSES } from "./customers.schemas";
-import { liveCustomer, liveCustomerExists, newAddressRow, notFound } from "./customers.service";
+import { customerExists, liveCustomer, liveCustomerExists, newAddressRow, notFound, sortAddresses } from "./customers.service";
 import { type CustomerAddressRow, customerAddresses, customers } from "./customers.tables";
 
 function addressNotFound(): ApiError {
   return new ApiError("not_found", "Address not found");
-}
-
-async function customerExists(db: Db, storeId: string, customerId: string): Promise<boolean> {
-  const [row] = await db.select({ id: customers.id }).from(customers).where(liveCustomer(storeId, customerId)).limit(1);
-  return row !== undefined;
 }
 
 /** Live addresses, primary first, in one round trip with the customer check. */
@@ -26,7 +21,7 @@ export async function listAddresses(db: Db, storeId: string, customerId: string)
       .where(and(eq(customerAddresses.customerId, customerId), eq(customerAddresses.storeId, storeId), isNull(customerAddresses.deletedAt))),
   ]);
   if (found.length === 0) throw notFound();
-  return rows.sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || a.createdAt.localeCompare(b.createdAt));
+  return sortAddresses(rows);
 }
 
 /**

@@ -5,16 +5,11 @@ import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { nowIso } from "../../shared/time";
 import { MAX_EMAILS } from "./customers.schemas";
-import { duplicateEmail, liveCustomer, liveCustomerExists, normalizeEmail, notFound } from "./customers.service";
+import { customerExists, duplicateEmail, liveCustomer, liveCustomerExists, normalizeEmail, notFound } from "./customers.service";
 import { type CustomerEmailRow, customerEmails, customers } from "./customers.tables";
 
 function emailNotFound(): ApiError {
   return new ApiError("not_found", "Email not found");
-}
-
-async function customerExists(db: Db, storeId: string, customerId: string): Promise<boolean> {
-  const [row] = await db.select({ id: customers.id }).from(customers).where(liveCustomer(storeId, customerId)).limit(1);
-  return row !== undefined;
 }
 
 /** The customer's live emails, primary first. */

@@ -83,7 +83,14 @@ export function presentCustomer(row: CustomerRow, addresses: CustomerAddressRow[
 
 export type CustomerView = ReturnType<typeof presentCustomer>;
 
-function sortAddresses(rows: CustomerAddressRow[]): CustomerAddressRow[] {
+/** Whether the customer exists and is not deleted, in this store. */
+export async function customerExists(db: Db, storeId: string, customerId: string): Promise<boolean> {
+  const [row] = await db.select({ id: customers.id }).from(customers).where(liveCustomer(storeId, customerId)).limit(1);
+  return row !== undefined;
+}
+
+/** Primary first, then oldest first. */
+export function sortAddresses(rows: CustomerAddressRow[]): CustomerAddressRow[] {
   return [...rows].sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 

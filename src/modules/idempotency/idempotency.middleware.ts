@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../context";
-import { sha256Hex } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
-import { parseIdempotencyKey } from "../../shared/idempotency-key";
+import { parsedBody } from "../../shared/http";
+import { parseIdempotencyKey, requestFingerprint } from "../../shared/idempotency-key";
 import { type IdempotencyScope, claim, complete, inspect, recordId, release } from "./idempotency.service";
 
 /** Outcomes that did no work and so are not remembered: the client may fix the request and retry. */
@@ -29,8 +29,7 @@ export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<A
     if (key === null) return next();
     const owner = options.scope ? options.scope(c) : { storeId: c.var.principal.storeId, credentialId: c.var.principal.credentialId };
     const scope: IdempotencyScope = { ...owner, method: c.req.method, route: c.req.routePath, key };
-    const bodyText = (await c.req.bodyCache.text) ?? "";
-    const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${bodyText}`);
+    const requestHash = await requestFingerprint(c.req.method, c.req.path, await parsedBody(c));
     const secret = c.env.SIGNING_SECRET;
 
     let result = await claim(c.var.db, scope, requestHash, secret);

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
+import { parsedBody } from "../../shared/http";
 import { ApiError } from "../../shared/errors";
 import { canonicalJson, parseIdempotencyKey, requestFingerprint } from "../../shared/idempotency-key";
 import {
@@ -83,9 +84,7 @@ function succeeded(result: CommandResult) {
 async function idempotencyClaim(c: Context<AppEnv>, route: string, required: boolean): Promise<IdempotencyClaim | null> {
   const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), required);
   if (key === null) return null;
-  // The jsonBody middleware already checked the text is JSON (or empty, which routes treat as {}).
-  const text = await c.req.text();
-  const body: unknown = text.trim() === "" ? {} : JSON.parse(text);
+  const body = await parsedBody(c);
   return {
     credentialId: c.var.principal.credentialId,
     method: c.req.method,
