@@ -2,6 +2,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
@@ -10,7 +11,7 @@ import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
 import { storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
-import { jsonBody, requestId } from "./shared/http";
+import { bodySizeLimit, jsonBody, requestId } from "./shared/http";
 import { createRouter } from "./shared/openapi";
 import { MoneyOverflowError } from "./shared/money";
 
@@ -21,6 +22,14 @@ export function createApp() {
   const app = createRouter<AppEnv>();
 
   app.use("*", requestId());
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, { headers: { Allow: methods.join(", ") } })),
+    }),
+  );
   // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
   app.use(
     "*",
@@ -36,7 +45,7 @@ export function createApp() {
     c.set("db", createDb(c.env.DB));
     await next();
   });
-  app.use("/v1/*", jsonBody());
+  app.use("/v1/*", bodySizeLimit(), jsonBody());
 
   app.route("/", healthRouter);
   app.route("/", storesRouter);
@@ -68,19 +77,23 @@ export function createApp() {
         "Multi-tenant commerce and loyalty API on Cloudflare Workers. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units; lists use keyset pagination.",
     },
     servers: [{ url: "/" }],
+    tags: [
+      { name: "Health", description: "Liveness" },
+      { name: "Stores", description: "Stores (tenants), their settings and access tokens" },
+      { name: "API keys", description: "Secret API keys of a store" },
+      { name: "Products", description: "The catalog" },
+      { name: "Product tags", description: "Tags on a product, one at a time" },
+      { name: "Inventory", description: "Stock changes and the inventory ledger" },
+      { name: "Customers", description: "A store's customers" },
+      { name: "Customer addresses", description: "A customer's addresses" },
+      { name: "Customer emails", description: "A customer's emails and their confirmation" },
+      { name: "Storefront auth", description: "Customer sessions and email confirmation links" },
+      { name: "Orders", description: "Draft orders and their lifecycle, served by each store's order stream" },
+    ],
   });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeshop API reference" }));
 
-  const allowed = allowedMethods(app.routes);
-  app.notFound((c) => {
-    const methods = allowed(c.req.path);
-    if (methods.length > 0 && !methods.includes(c.req.method)) {
-      return problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, {
-        headers: { Allow: methods.join(", ") },
-      }));
-    }
-    return problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`));
-  });
+  app.notFound((c) => problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => problem(c, toApiError(err, c)));
   return app;
 }
@@ -119,14 +132,4 @@ function logServerError(err: Error, c: Context<AppEnv>) {
   console.error(
     JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, error: err.name, message: err.message, stack: err.stack }),
   );
-}
-
-function allowedMethods(routes: ReadonlyArray<{ method: string; path: string }>) {
-  const patterns = routes
-    .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
-    .map((r) => ({
-      method: r.method,
-      regex: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+")}/?$`),
-    }));
-  return (path: string) => [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method))];
 }

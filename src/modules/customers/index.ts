@@ -12,7 +12,7 @@ export const customersRouter = createRouter<AppEnv>()
   .route("/", emailsRouter)
   .route("/", authRouter);
 
-export { requireCustomer } from "./customers.auth";
+export { customerRoute, requireCustomer, type CustomerEnv } from "./customers.auth";
 export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
 export { EmailOutboxMessage } from "./customers.confirmation";
 export { consumeEmailOutbox } from "./customers.consumer";

@@ -23,11 +23,13 @@ export interface IdempotentOptions {
  * (encrypted) for 24 h; a repeat with the same body replays it with `Idempotent-Replayed: true`,
  * another body is 422, and a repeat during the first waits for it (409 after 5 s).
  */
-export function idempotent(options: IdempotentOptions = {}): MiddlewareHandler<AppEnv> {
+export function idempotent(
+  options: IdempotentOptions = {},
+): MiddlewareHandler<AppEnv & { Variables: { principal?: { storeId: string; credentialId: string } } }> {
   return async (c, next) => {
     const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), options.required ?? false);
     if (key === null) return next();
-    const owner = options.scope ? options.scope(c) : { storeId: c.var.principal.storeId, credentialId: c.var.principal.credentialId };
+    const owner = options.scope ? options.scope(c) : { storeId: c.var.principal!.storeId, credentialId: c.var.principal!.credentialId };
     const scope: IdempotencyScope = { ...owner, method: c.req.method, route: c.req.routePath, key };
     const requestHash = await requestFingerprint(c.req.method, c.req.path, await parsedBody(c));
     const secret = c.env.SIGNING_SECRET;

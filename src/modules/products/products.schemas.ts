@@ -22,7 +22,8 @@ export const TagSchema = z
   .toLowerCase()
   .min(1)
   .max(64)
-  .regex(/^[^,\p{Cc}]+$/u, "Tags may not contain commas or control characters")
+  // No /u flag: the published JSON Schema pattern is the regex source alone (U+0000-U+001F, U+007F-U+009F are Cc).
+  .regex(/^[^,\u0000-\u001F\u007F-\u009F]+$/, "Tags may not contain commas or control characters")
   .openapi({ example: "summer" });
 
 const SkuSchema = z

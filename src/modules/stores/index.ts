@@ -1,4 +1,4 @@
 export { storesRouter } from "./stores.routes";
-export { requireOperator, requireStore } from "./stores.auth";
+export { operatorRoute, requireOperator, requireStore, storeRoute, type StoreContext, type StoreEnv } from "./stores.auth";
 export { purgeExpiredAccessTokens, storeIsLive, storeRequiresEmailConfirmation, type Principal } from "./stores.service";
 export { Store } from "./stores.schemas";
