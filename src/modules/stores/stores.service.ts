@@ -1,9 +1,9 @@
-import { type SQL, type SQLWrapper, and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { type SQL, type SQLWrapper, and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
 import { newId, newSecret } from "../../shared/ids";
-import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import { type Page, paginate } from "../../shared/pagination";
 import { addSeconds, nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import { cachePrincipal, cachedPrincipal, evictPrincipals } from "./stores.cache";
@@ -160,27 +160,14 @@ export async function listApiKeys(
   page: { limit: number; cursor?: string | undefined },
   signingSecret: string,
 ): Promise<Page<ReturnType<typeof presentApiKey>>> {
-  const scope = `api_keys:${storeId}`;
-  const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;
+  const keyset = await paginate(signingSecret, `api_keys:${storeId}`, page, credentials);
   const rows = await db
     .select()
     .from(credentials)
-    .where(
-      and(
-        eq(credentials.storeId, storeId),
-        eq(credentials.kind, "api_key"),
-        isNull(credentials.revokedAt),
-        after
-          ? or(
-              lt(credentials.createdAt, String(after[0])),
-              and(eq(credentials.createdAt, String(after[0])), lt(credentials.id, String(after[1]))),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(credentials.createdAt), desc(credentials.id))
-    .limit(page.limit + 1);
-  return toPage(rows, page.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentApiKey);
+    .where(and(eq(credentials.storeId, storeId), eq(credentials.kind, "api_key"), isNull(credentials.revokedAt), keyset.where))
+    .orderBy(...keyset.orderBy)
+    .limit(keyset.limit);
+  return keyset.page(rows, presentApiKey);
 }
 
 /** Revokes one of the store's API keys; another store's key or an already revoked key is 404. */
