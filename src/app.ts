@@ -13,7 +13,7 @@ import { storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { bodySizeLimit, jsonBody, requestId } from "./shared/http";
 import { createRouter } from "./shared/openapi";
-import { MoneyOverflowError } from "./shared/money";
+import { CurrencyMismatchError, MoneyOverflowError } from "./shared/money";
 
 const DEFAULT_DOCS_URL = "https://edgeshop.dev/problems";
 
@@ -108,6 +108,7 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
     return err;
   }
   if (err instanceof MoneyOverflowError) return new ApiError("validation_failed", "An amount is out of range");
+  if (err instanceof CurrencyMismatchError) return new ApiError("business_rule_violation", `Amounts must share one currency: ${err.message}`);
   if (err instanceof HTTPException && err.status < 500) {
     if (err.status === 413) return new ApiError("payload_too_large");
     if (err.status === 415) return new ApiError("unsupported_media_type");

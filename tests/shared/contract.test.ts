@@ -74,3 +74,22 @@ describe("method not allowed", () => {
     expect(res.headers.get("Allow")?.split(/,\s*/)).toEqual(expect.arrayContaining(["GET", "HEAD", "PATCH", "DELETE"]));
   });
 });
+
+describe("time-range filters", () => {
+  it("follow one rule on every list: *_after inclusive, *_before exclusive", async () => {
+    const store = await createStore();
+    const product = await call("POST", "/v1/products", { token: store.key, body: { title: "Mug", price_cents: 100 } });
+    const customer = await createCustomer(store);
+    const order = await createDraft(store);
+    for (const [list, item] of [
+      ["/v1/products", product.body],
+      ["/v1/customers", customer],
+      ["/v1/orders", order],
+    ] as Array<[string, { id: string; created_at: string }]>) {
+      const at = encodeURIComponent(item.created_at);
+      const ids = async (query: string) => (await call("GET", `${list}?${query}`, { token: store.key })).body.data.map((x: { id: string }) => x.id);
+      expect(await ids(`created_after=${at}`), `${list} created_after is inclusive`).toContain(item.id);
+      expect(await ids(`created_before=${at}`), `${list} created_before is exclusive`).not.toContain(item.id);
+    }
+  });
+});

@@ -178,13 +178,13 @@ type IdempotencyRow = { request_hash: string; status: number; body: string; crea
 const FILTER_SQL: Record<keyof OrderFilters, string> = {
   status: "status = ?",
   customer_id: "customer_id = ?",
-  created_after: "created_at > ?",
+  created_after: "created_at >= ?",
   created_before: "created_at < ?",
-  shipped_after: "shipped_at > ?",
+  shipped_after: "shipped_at >= ?",
   shipped_before: "shipped_at < ?",
-  delivered_after: "delivered_at > ?",
+  delivered_after: "delivered_at >= ?",
   delivered_before: "delivered_at < ?",
-  canceled_after: "canceled_at > ?",
+  canceled_after: "canceled_at >= ?",
   canceled_before: "canceled_at < ?",
 };
 

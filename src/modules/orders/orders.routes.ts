@@ -119,7 +119,7 @@ const listOrdersRoute = storeRoute({
   path: "/v1/orders",
   tags,
   summary: "List orders",
-  description: "Newest first (`created_at` then `id`, descending), keyset-paginated, read from the store's order stream (strongly consistent). Time filters are exclusive.",
+  description: "Newest first (`created_at` then `id`, descending), keyset-paginated, read from the store's order stream (strongly consistent). Time ranges include `*_after` and exclude `*_before`.",
   request: { query: ListOrdersQuery },
   responses: { 200: jsonContent(OrderPage, "A page of orders") },
 });
