@@ -36,7 +36,7 @@ export function createApp() {
     cors({
       origin: "*",
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id", "X-Tenant-Id"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-Tenant-Id"],
       exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
       maxAge: 86400,
     }),
@@ -47,11 +47,13 @@ export function createApp() {
   });
   app.use("/v1/*", bodySizeLimit(), jsonBody());
 
-  app.route("/", healthRouter);
-  app.route("/", storesRouter);
-  app.route("/", ordersRouter);
-  app.route("/", productsRouter);
-  app.route("/", customersRouter);
+  // Chained so the app's type carries every route's contract (`AppType`, the typed test client).
+  const api = app
+    .route("/", healthRouter)
+    .route("/", storesRouter)
+    .route("/", ordersRouter)
+    .route("/", productsRouter)
+    .route("/", customersRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -95,8 +97,11 @@ export function createApp() {
 
   app.notFound((c) => problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => problem(c, toApiError(err, c)));
-  return app;
+  return api;
 }
+
+/** The typed contract of the whole API, for `hono/client` (see tests/helpers.ts `api()`). */
+export type AppType = ReturnType<typeof createApp>;
 
 function problem(c: Context<AppEnv>, error: ApiError): Response {
   return problemResponse(error, c.var.requestId ?? "req_unknown", c.env.DOCS_URL ?? DEFAULT_DOCS_URL);
