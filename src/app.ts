@@ -75,6 +75,7 @@ export function createApp() {
     info: {
       title: "edgeshop API",
       version: "1.0.0",
+    contact: { name: "edgeshop", url: "https://edgeshop.dev" },
       description:
         "Multi-tenant commerce and loyalty API on Cloudflare Workers. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units; lists use keyset pagination.",
     },

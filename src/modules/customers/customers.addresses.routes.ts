@@ -29,6 +29,7 @@ const listAddressesRoute = storeRoute({
   path: "/v1/customers/{id}/addresses",
   tags,
   summary: "List addresses",
+  description: "Every live address of the customer (at most 20), primary first.",
   request: { params: idParam("cus") },
   responses: { 200: jsonContent(AddressList, "Every live address, primary first") },
   errors: [404],

@@ -32,6 +32,7 @@ const logoutRoute = customerRoute({
   path: "/v1/auth/logout",
   tags,
   summary: "End the presented session",
+  description: "The session token stops working at once; other sessions of the customer stay.",
   responses: { 204: { description: "Signed out" } },
 });
 
@@ -41,6 +42,7 @@ const meRoute = customerRoute({
   path: "/v1/auth/me",
   tags,
   summary: "The signed-in customer",
+  description: "The customer the session token belongs to.",
   responses: { 200: jsonContent(Customer, "The customer of the session") },
 });
 

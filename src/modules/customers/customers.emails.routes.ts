@@ -30,6 +30,7 @@ const listEmailsRoute = storeRoute({
   path: "/v1/customers/{id}/emails",
   tags,
   summary: "List emails",
+  description: "Every email of the customer (at most 10), primary first, with confirmation state.",
   request: { params: idParam("cus") },
   responses: { 200: jsonContent(EmailList, "Every email, primary first") },
   errors: [404],

@@ -13,6 +13,7 @@ const healthRoute = publicRoute({
   path: "/health",
   tags: ["Health"],
   summary: "Liveness and D1 reachability",
+  description: "No credential needed. 503 when D1 does not answer a trivial query.",
   responses: { 200: jsonContent(Health, "Healthy") },
   errors: [503],
 });

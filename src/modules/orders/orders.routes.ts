@@ -141,6 +141,7 @@ const getOrderRoute = storeRoute({
   path: "/v1/orders/{id}",
   tags,
   summary: "Retrieve an order",
+  description: "Read from the store's order stream (strongly consistent); `ETag` carries the version for `If-Match`.",
   request: { params: OrderId },
   responses: { 200: orderResponse("The order") },
   errors: [404],

@@ -99,6 +99,7 @@ const getProductRoute = storeRoute({
   path: "/v1/products/{id}",
   tags,
   summary: "Retrieve a product",
+  description: "A live product of the caller's store; `ETag` carries its version for `If-Match`.",
   request: { params: idParam("prod") },
   responses: { 200: { ...jsonContent(Product, "The product"), headers: ETagHeader } },
   errors: [404],

@@ -41,6 +41,7 @@ const clearTagsRoute = storeRoute({
   path: "/v1/products/{id}/tags",
   tags,
   summary: "Remove every tag",
+  description: "Leaves the product without tags; a product that has none is unchanged.",
   request: { params: idParam("prod") },
   responses: { 200: { ...jsonContent(Product, "The product without tags"), headers: ETagHeader } },
   errors: [404],

@@ -56,6 +56,7 @@ const getStoreRoute = storeRoute({
   path: "/v1/store",
   tags,
   summary: "Retrieve the caller's store",
+  description: "The store the credential belongs to, with its settings; `ETag` carries its version.",
   responses: { 200: { ...jsonContent(Store, "The store"), headers: ETagHeader } },
 });
 
@@ -65,6 +66,7 @@ const updateStoreRoute = storeRoute({
   path: "/v1/store",
   tags,
   summary: "Update the caller's store settings",
+  description: "Only the fields sent change. Requires `If-Match` with the version last read (428 without, 412 when stale).",
   ifMatch: true,
   request: jsonRequest(UpdateStoreBody),
   responses: { 200: { ...jsonContent(Store, "The updated store"), headers: ETagHeader } },
@@ -113,6 +115,7 @@ const listKeysRoute = storeRoute({
   path: "/v1/api-keys",
   tags: ["API keys"],
   summary: "List active API keys",
+  description: "Newest first; secrets are never shown again, only ids, names and last use.",
   request: { query: PageQuerySchema },
   responses: { 200: jsonContent(ApiKeyPage, "A page of keys, newest first") },
 });
@@ -123,6 +126,7 @@ const revokeKeyRoute = storeRoute({
   path: "/v1/api-keys/{id}",
   tags: ["API keys"],
   summary: "Revoke an API key",
+  description: "The key stops working at once, also on every Worker isolate that cached it.",
   request: { params: idParam("key") },
   responses: { 204: { description: "Revoked" } },
   errors: [404],
