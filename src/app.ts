@@ -11,6 +11,7 @@ import { productsRouter } from "./modules/products";
 import { storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { jsonBody, requestId } from "./shared/http";
+import { redactError } from "./shared/log";
 import { createRouter } from "./shared/openapi";
 import { MoneyOverflowError } from "./shared/money";
 
@@ -117,7 +118,7 @@ function isTransientStorageError(err: Error): boolean {
 
 function logServerError(err: Error, c: Context<AppEnv>) {
   console.error(
-    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, error: err.name, message: err.message, stack: err.stack }),
+    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, ...redactError(err) }),
   );
 }
 
