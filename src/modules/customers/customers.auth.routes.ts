@@ -5,7 +5,7 @@ import { BODY_ERRORS, SECURITY, createRouter, errorResponses, jsonContent, jsonR
 import { requireCustomer } from "./customers.auth";
 import { login, revokeSession } from "./customers.auth.service";
 import { confirmEmail, isConfirmationTokenUsable } from "./customers.confirmation";
-import { loginLimiter } from "./customers.object";
+import { clientKey, loginLimiter } from "./customers.object";
 import { ConfirmBody, Confirmation, Customer, CustomerSession, LoginBody } from "./customers.schemas";
 import { orderFigures } from "./customers.order-figures";
 import { getCustomer, normalizeEmail, presentCustomer } from "./customers.service";
@@ -19,7 +19,7 @@ const loginRoute = createRoute({
   tags,
   summary: "Log a customer in",
   description:
-    "Returns a session token (`cst_...`, valid 30 days, stored hashed). At most 5 attempts per store and email in 15 minutes (429 with Retry-After); a successful login resets the count. A wrong password and an unknown email get the same answer.",
+    "Returns a session token (`cst_...`, valid 30 days, stored hashed). At most 5 attempts per account (store + email) and client address in 15 minutes, and 25 per account across addresses except from addresses that signed in before (429 with Retry-After); a success resets its address's count, and a password change or `POST /v1/customers/{id}/unlock-login` resets all. A wrong password and an unknown email get the same answer.",
   security: SECURITY.none,
   request: jsonRequest(LoginBody),
   responses: {
@@ -104,7 +104,8 @@ export const authRouter = createRouter<AppEnv>()
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid("json");
     const gate = loginLimiter(c.env, body.store_id, normalizeEmail(body.email));
-    const session = await login(c.var.db, gate, { storeId: body.store_id, email: body.email, password: body.password });
+    const client = clientKey(c.req.header("CF-Connecting-IP"));
+    const session = await login(c.var.db, gate, { storeId: body.store_id, email: body.email, password: body.password, client });
     return c.json({ token: session.token, token_type: "Bearer" as const, expires_at: session.expiresAt, customer_id: session.customerId }, 201);
   })
   .openapi(logoutRoute, async (c) => {
