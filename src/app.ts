@@ -8,7 +8,7 @@ import { customersRouter } from "./modules/customers";
 import { healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
-import { storesRouter } from "./modules/stores";
+import { storeCredentialsRouter, storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { jsonBody, requestId } from "./shared/http";
 import { redactError } from "./shared/log";
@@ -41,6 +41,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/", storesRouter);
+  app.route("/", storeCredentialsRouter);
   app.route("/", ordersRouter);
   app.route("/", productsRouter);
   app.route("/", customersRouter);

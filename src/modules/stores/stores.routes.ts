@@ -175,7 +175,7 @@ export const storesRouter = createRouter<AppEnv>()
     return c.json({ access_token: issued.token, token_type: "Bearer" as const, expires_at: issued.expiresAt }, 201);
   })
   .openapi(createKeyRoute, async (c) => {
-    const { row, secret } = await createApiKey(c.var.db, c.var.principal.storeId, c.req.valid("json").name ?? null);
+    const { row, secret } = await createApiKey(c.var.db, c.var.principal, c.req.valid("json").name ?? null);
     return c.json({ ...presentApiKey(row), secret }, 201);
   })
   .openapi(listKeysRoute, async (c) => {
@@ -185,6 +185,6 @@ export const storesRouter = createRouter<AppEnv>()
   .openapi(revokeKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
     if (!id.startsWith("key_")) throw new ApiError("not_found", "API key not found");
-    await revokeApiKey(c.var.db, c.var.principal.storeId, id);
+    await revokeApiKey(c.var.db, c.var.principal, id);
     return c.body(null, 204);
   });
