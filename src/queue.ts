@@ -1,5 +1,5 @@
 import type { Bindings } from "./context";
-import { consumeEmailOutbox } from "./modules/customers";
+import { consumeEmailOutbox, finishDeadEmails } from "./modules/customers";
 import { projectOrderEvents, recordDeadOrderEvents } from "./modules/orders";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
@@ -10,6 +10,7 @@ type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionCont
  */
 export const QUEUES: Record<string, Consumer> = {
   "email-outbox": consumeEmailOutbox,
+  "email-outbox-dlq": finishDeadEmails,
   "order-events": projectOrderEvents,
   "order-events-dlq": recordDeadOrderEvents,
 };

@@ -29,7 +29,7 @@ describe("an email whose processing throws (issue 7.6)", () => {
     await env.DB.prepare("UPDATE email_deliveries SET payload = 'not-a-ciphertext' WHERE id = ?").bind(queued.id).run();
 
     const early = await entry().queue("email-outbox", [message(queued.id, 1)]);
-    expect(early.retryMessages).toEqual([{ msgId: `m-${queued.id}-1` }]);
+    expect(early.retryMessages).toEqual([{ msgId: `m-${queued.id}-1`, delaySeconds: 30 }]);
     // The crashed attempt gives its claim back, so the next attempt need not wait it out.
     expect(await row(queued.id)).toMatchObject({ status: "queued", attempts: 1, locked_until: null });
     expect((await row(queued.id))?.payload).not.toBeNull();
@@ -75,7 +75,7 @@ describe("email-outbox-dlq consumer", () => {
 
     const result = await entry().queue("email-outbox-dlq", [message(sent.id, 1), message(busy.id, 1)]);
     expect(result.explicitAcks).toEqual([`m-${sent.id}-1`]);
-    expect(result.retryMessages).toEqual([{ msgId: `m-${busy.id}-1` }]);
+    expect(result.retryMessages).toEqual([{ msgId: `m-${busy.id}-1`, delaySeconds: 60 }]);
     expect(await row(sent.id)).toMatchObject({ status: "sent" });
     expect(await row(busy.id)).toMatchObject({ status: "sending" });
   });
