@@ -81,6 +81,9 @@ describe("the confirmation link keeps the token out of URLs that reach the serve
     const customer = await createCustomer(store);
     const { token } = await confirmationToken(store, customer.id);
     expect((await call("GET", `/v1/confirm/${token}`)).status).toBe(404);
+    const query = await call("GET", `/v1/confirm?token=${token}`);
+    expect(query.status).toBe(400);
+    expect(query.body).toContain(INVALID);
     expect((await call("POST", `/v1/confirm/${token}`)).status).toBe(404);
     expect((await call("GET", `/v1/customers/${customer.id}`, { token: store.key })).body.confirmed_at).toBeNull();
   });

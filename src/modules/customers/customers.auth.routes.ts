@@ -75,7 +75,10 @@ const confirmPageRoute = createRoute({
   description:
     "For people. The token is in the URL fragment, which browsers never send, so it appears in no request log. The page changes nothing (mail scanners and link previews fetch links by themselves); its button POSTs `{ token }` to `/v1/confirm`.",
   security: SECURITY.none,
-  responses: { 200: HtmlPage("The confirm button") },
+  responses: {
+    200: HtmlPage("The confirm button"),
+    400: HtmlPage("A token sent in the query string (it would be logged) is refused with the invalid-link page"),
+  },
 });
 
 const confirmPagePostRoute = createRoute({
@@ -158,6 +161,7 @@ export const authRouter = createRouter<AppEnv>()
     return c.json({ customer_id: confirmed.customerId, email: confirmed.email, confirmed_at: confirmed.confirmedAt }, 200);
   })
   .openapi(confirmPageRoute, (c) => {
+    if (c.req.query("token") !== undefined) return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
     const { html, headers } = confirmPage();
     return c.html(html, 200, headers);
   })
