@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
+import { commit } from "../../src/modules/idempotency";
 import { requestConfirmation } from "../../src/modules/customers/customers.confirmation";
 import { call, createStore } from "../helpers";
 import { confirmationToken, consumeDelivery, createCustomer } from "./support";
@@ -14,7 +15,9 @@ describe("the confirmation link keeps the token out of URLs that reach the serve
     const store = await createStore();
     const customer = await createCustomer(store);
     const outbox = { send: async () => undefined } as unknown as Queue<{ delivery_id: string }>;
-    const queued = await requestConfirmation(createDb(env.DB), { outbox, signingSecret: env.SIGNING_SECRET }, { id: store.id, name: "Shop" }, customer.id);
+    const db = createDb(env.DB);
+    const write = await requestConfirmation(db, { outbox, signingSecret: env.SIGNING_SECRET }, { id: store.id, name: "Shop" }, customer.id);
+    const { result: queued } = await commit(db, write, { storeId: store.id });
     const fetch = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}", { status: 202 }));
     await consumeDelivery(queued.id, 1, { ...env, EMAIL_PROVIDER_URL: "https://mail.example.test/send", PUBLIC_BASE_URL: "https://api.example.test/" });
     const email = JSON.parse(String(fetch.mock.calls[0]![1]!.body));

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
+import { commit } from "../../src/modules/idempotency";
 import { requestConfirmation } from "../../src/modules/customers/customers.confirmation";
 import { EMAIL_MAX_ATTEMPTS } from "../../src/modules/customers/customers.consumer";
 import { call, createStore, entry } from "../helpers";
@@ -10,7 +11,9 @@ afterEach(() => vi.restoreAllMocks());
 
 async function quietDelivery(storeId: string, customerId: string) {
   const outbox = { send: async () => undefined } as unknown as Queue<{ delivery_id: string }>;
-  return requestConfirmation(createDb(env.DB), { outbox, signingSecret: env.SIGNING_SECRET }, { id: storeId, name: "Shop" }, customerId);
+  const db = createDb(env.DB);
+  const write = await requestConfirmation(db, { outbox, signingSecret: env.SIGNING_SECRET }, { id: storeId, name: "Shop" }, customerId);
+  return (await commit(db, write, { storeId })).result;
 }
 
 const row = (id: string) =>

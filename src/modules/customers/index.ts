@@ -16,7 +16,7 @@ export const customersRouter = createRouter<AppEnv>()
 
 export { requireCustomer } from "./customers.auth";
 export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
-export { EmailOutboxMessage } from "./customers.confirmation";
+export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
 export { consumeEmailOutbox, finishDeadEmails } from "./customers.consumer";
 export { LoginLimiter } from "./customers.object";
 export { assertCustomerExists, assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";
