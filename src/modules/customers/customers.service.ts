@@ -90,6 +90,11 @@ export async function customerExists(db: Db, storeId: string, customerId: string
   return row !== undefined;
 }
 
+/** 404 `not_found` unless the customer exists, is not deleted and belongs to this store. */
+export async function assertCustomerExists(db: Db, storeId: string, customerId: string): Promise<void> {
+  if (!(await customerExists(db, storeId, customerId))) throw notFound();
+}
+
 /** Primary first, then oldest first. */
 export function sortAddresses(rows: CustomerAddressRow[]): CustomerAddressRow[] {
   return [...rows].sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
