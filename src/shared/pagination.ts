@@ -6,20 +6,30 @@ import { purposeKey } from "./keys";
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
 
+/** An empty query value (`?limit=`) means the parameter is absent: one rule for every list parameter. */
+const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
+
 /** `?limit=&cursor=` for every list endpoint. */
 export const PageQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_LIMIT)
-    .default(DEFAULT_PAGE_LIMIT)
-    .openapi({ param: { name: "limit", in: "query" }, example: 20, description: "Page size, 1-100" }),
+  limit: z
+    .preprocess(emptyIsAbsent, z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT))
+    .openapi({
+      param: { name: "limit", in: "query" },
+      type: "integer",
+      minimum: 1,
+      maximum: MAX_PAGE_LIMIT,
+      default: DEFAULT_PAGE_LIMIT,
+      example: 20,
+      description: "Page size, 1-100 (default 20); an empty value means the default",
+    }),
   cursor: z
-    .string()
-    .max(1024)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque cursor from `next_cursor`" }),
+    .preprocess(emptyIsAbsent, z.string().max(1024).optional())
+    .openapi({
+      param: { name: "cursor", in: "query" },
+      type: "string",
+      maxLength: 1024,
+      description: "Opaque cursor from `next_cursor`; absent or empty: the first page",
+    }),
 });
 
 export type KeyValue = string | number;
