@@ -90,9 +90,11 @@ export async function customerExists(db: Db, storeId: string, customerId: string
   return row !== undefined;
 }
 
-/** Primary first, then oldest first. */
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Primary first, then oldest first; addresses created together keep the order they were sent in (see createCustomer). */
 export function sortAddresses(rows: CustomerAddressRow[]): CustomerAddressRow[] {
-  return [...rows].sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return [...rows].sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || byCodeUnit(a.createdAt, b.createdAt) || byCodeUnit(a.id, b.id));
 }
 
 export function notFound(): ApiError {
@@ -177,7 +179,10 @@ export async function createCustomer(
     deletedAt: null,
   };
   const primaryIndex = flagged === 1 ? addressInputs.findIndex((a) => a.is_primary === true) : 0;
-  const addresses = addressInputs.map((a, i) => newAddressRow(storeId, customer.id, a, i === primaryIndex, now));
+  // Addresses of one request share created_at, so their ids break the tie: random ids handed out in
+  // sorted order keep the order the client sent.
+  const addressIds = addressInputs.map(() => newId("addr")).sort(byCodeUnit);
+  const addresses = addressInputs.map((a, i) => ({ ...newAddressRow(storeId, customer.id, a, i === primaryIndex, now), id: addressIds[i]! }));
   return {
     statements: [
       db.insert(customers).values(customer),
