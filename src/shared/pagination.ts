@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqualBytes, utf8 } from "./crypto";
 import { ApiError } from "./errors";
-import { purposeKey } from "./keys";
+import { type SecretSource, acceptedSecrets, currentSecret, purposeKey } from "./keys";
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
@@ -40,15 +40,18 @@ const SIGNATURE_BYTES = 16;
  * Encodes a keyset position as `<payload>.<mac>`: the payload is the sort key of the last row,
  * bound to a scope (store and list) so a cursor cannot be replayed against another list or tenant.
  */
-export async function encodeCursor(secret: string, scope: string, values: KeyValue[]): Promise<string> {
+export async function encodeCursor(secret: SecretSource, scope: string, values: KeyValue[]): Promise<string> {
   const payload = utf8.encode(JSON.stringify(values));
-  const mac = await sign(secret, scope, payload);
+  const mac = await sign(currentSecret(secret), scope, payload);
   return `${base64UrlEncode(payload)}.${base64UrlEncode(mac)}`;
 }
 
-/** Decodes and verifies a cursor; anything malformed or tampered is a 400 `invalid_cursor`. */
+/**
+ * Decodes and verifies a cursor (signed with the current or, during a rotation, the previous
+ * secret); anything malformed or tampered is a 400 `invalid_cursor`.
+ */
 export async function decodeCursor(
-  secret: string,
+  secret: SecretSource,
   scope: string,
   cursor: string,
   shape: ReadonlyArray<"string" | "number">,
@@ -57,8 +60,11 @@ export async function decodeCursor(
   const payload = base64UrlDecode(payloadText ?? "");
   const mac = base64UrlDecode(macText ?? "");
   if (extra !== undefined || !payload || !mac || payload.length === 0) throw new ApiError("invalid_cursor");
-  const expected = await sign(secret, scope, payload);
-  if (!timingSafeEqualBytes(mac, expected)) throw new ApiError("invalid_cursor");
+  let verified = false;
+  for (const candidate of acceptedSecrets(secret)) {
+    if (timingSafeEqualBytes(mac, await sign(candidate, scope, payload))) verified = true;
+  }
+  if (!verified) throw new ApiError("invalid_cursor");
   let values: unknown;
   try {
     values = JSON.parse(utf8.decode(payload));
@@ -90,7 +96,7 @@ export interface Page<T> {
 export async function toPage<Row, Out>(
   rows: Row[],
   limit: number,
-  secret: string,
+  secret: SecretSource,
   scope: string,
   keyOf: (row: Row) => KeyValue[],
   present: (row: Row) => Out,

@@ -1,8 +1,7 @@
 import { and, eq, lt, or, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
-import { aesGcmDecrypt } from "../../shared/crypto";
-import { purposeKey } from "../../shared/keys";
+import { decryptWithRotation } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
 import { ConfirmationPayload, EmailOutboxMessage } from "./customers.confirmation";
 import { type EmailDeliveryRow, emailDeliveries } from "./customers.tables";
@@ -83,7 +82,7 @@ export async function deliverEmail(db: Db, env: Bindings, deliveryId: string, at
     await finish(db, row.id, "failed", "The email content is gone");
     return { kind: "done" };
   }
-  const payload = ConfirmationPayload.parse(JSON.parse(await aesGcmDecrypt(await purposeKey(env.SIGNING_SECRET, "email"), row.payload)));
+  const payload = ConfirmationPayload.parse(JSON.parse(await decryptWithRotation(env, "email", row.payload)));
   const email = confirmationEmail(env, row.toEmail, payload);
 
   if (!env.EMAIL_PROVIDER_URL) {

@@ -7,6 +7,7 @@ import { isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import { storeRequiresEmailConfirmation } from "../stores";
@@ -246,7 +247,7 @@ export async function listCustomers(
   db: Db,
   storeId: string,
   query: CustomerFilters & { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
   orderFigures: OrderFigures,
 ): Promise<Page<CustomerView>> {
   const scope = `customers:${storeId}`;

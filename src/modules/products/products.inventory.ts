@@ -6,6 +6,7 @@ import type { Write } from "../idempotency";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { MAX_INVENTORY } from "./products.schemas";
 import { getProduct, liveProduct, notFound } from "./products.service";
@@ -93,7 +94,7 @@ export async function listInventoryLedger(
   storeId: string,
   productId: string,
   page: { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
 ): Promise<Page<ReturnType<typeof presentLedgerEntry>>> {
   const scope = `inventory_ledger:${storeId}:${productId}`;
   const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;

@@ -5,6 +5,7 @@ import { batchable, chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import {
@@ -253,7 +254,7 @@ export async function listProducts(
   db: Db,
   storeId: string,
   query: ProductFilters & { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
 ): Promise<Page<ProductView>> {
   const scope = `products:${storeId}`;
   const after = query.cursor ? await decodeCursor(signingSecret, scope, query.cursor, ["string", "string"]) : null;
