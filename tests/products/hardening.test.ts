@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { canonicalTags } from "../../src/modules/products/products.service";
 import { call, createStore, expectProblem } from "../helpers";
@@ -44,6 +45,8 @@ describe("product tags: one ordering everywhere", () => {
   it("re-adding a tag with non-BMP and accented neighbours changes nothing", async () => {
     const store = await createStore();
     const created = await product(store.key, { tags: ["😀", "ｚ", "été", "a"] });
+    const events = () => env.DB.prepare("SELECT count(*) AS n FROM events WHERE resource_id = ?").bind(created.id).first("n");
+    const eventsBefore = await events();
     const again = await call("PUT", `/v1/products/${created.id}/tags/${encodeURIComponent("ｚ")}`, { token: store.key });
     expect(again.status).toBe(200);
     expect(again.body.version).toBe(created.version);
@@ -51,6 +54,7 @@ describe("product tags: one ordering everywhere", () => {
     expect(again.body.updated_at).toBe(created.updated_at);
     const accented = await call("PUT", `/v1/products/${created.id}/tags/${encodeURIComponent("ÉTÉ")}`, { token: store.key });
     expect(accented.body).toMatchObject({ version: created.version, tags: created.tags });
+    expect(await events()).toBe(eventsBefore);
   });
 
   it("keeps the order of a PATCH and of a later tag addition identical", async () => {
