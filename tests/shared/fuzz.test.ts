@@ -143,6 +143,7 @@ describe("fuzzing every JSON request body", () => {
     const operations = jsonOperations(doc);
     expect(operations.length).toBeGreaterThanOrEqual(15);
     const failures: string[] = [];
+    let sent = 0;
     for (const [index, op] of operations.entries()) {
       const path = concretePath(op.path);
       await fc.assert(
@@ -154,6 +155,7 @@ describe("fuzzing every JSON request body", () => {
             if (header.name === "Idempotency-Key") headers[header.name] = unique("fz");
             if (header.name === "If-Match") headers[header.name] = ifMatch;
           }
+          sent += 1;
           const res = await call(op.method, path, { rawBody: text, headers });
           const problem = res.status >= 400 && !(res.headers.get("Content-Type") ?? "").startsWith("application/problem+json");
           if (res.status >= 500 || problem || (res.status >= 400 && typeof res.body?.code !== "string")) {
@@ -163,8 +165,12 @@ describe("fuzzing every JSON request body", () => {
           return true;
         }),
         { numRuns: RUNS_PER_OPERATION, seed: SEED + index, endOnFailure: true },
-      ).catch(() => undefined);
+      ).catch((error: unknown) => {
+        // A recorded failure already says what was sent; anything else (a thrown error) is a failure too.
+        if (!failures.some((f) => f.startsWith(`${op.method} ${op.path} `))) failures.push(`${op.method} ${op.path} threw ${String(error).slice(0, 500)}`);
+      });
     }
     expect(failures).toEqual([]);
+    expect(sent).toBe(operations.length * RUNS_PER_OPERATION);
   });
 });
