@@ -1,8 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
-import { aesGcmDecrypt } from "../../shared/crypto";
-import { purposeKey } from "../../shared/keys";
+import { decryptWithRotation } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
 import { ConfirmationPayload, EmailOutboxMessage } from "./customers.confirmation";
 import { type EmailDeliveryRow, emailDeliveries } from "./customers.tables";
@@ -104,7 +103,7 @@ async function send(db: Db, env: Bindings, row: EmailDeliveryRow, attempt: numbe
     await finish(db, row.id, "failed", "The email content is gone");
     return { kind: "done" };
   }
-  const payload = ConfirmationPayload.parse(JSON.parse(await aesGcmDecrypt(await purposeKey(env.SIGNING_SECRET, "email"), row.payload)));
+  const payload = ConfirmationPayload.parse(JSON.parse(await decryptWithRotation(env, "email", row.payload)));
   const email = confirmationEmail(env, row.toEmail, payload);
 
   if (!env.EMAIL_PROVIDER_URL) {
