@@ -16,6 +16,8 @@ export const docsRouter = createRouter<DocsEnv>()
       url: "/openapi.json",
       pageTitle: "edgeshop API reference",
       cdn: SCALAR_BUNDLE_PATH,
+      // Every operation's summary on the first screen, searchable with the browser's find.
+      defaultOpenAllTags: true,
       // Nothing leaves the page: no hosted fonts, no telemetry, no hosted agent.
       withDefaultFonts: false,
       telemetry: false,
