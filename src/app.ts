@@ -1,4 +1,3 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -6,12 +5,13 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
-import { healthRouter } from "./modules/health";
+import { docsRouter, healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
-import { storesRouter } from "./modules/stores";
+import { storeCredentialsRouter, storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { bodySizeLimit, jsonBody, requestId } from "./shared/http";
+import { redactError } from "./shared/log";
 import { createRouter } from "./shared/openapi";
 import { CurrencyMismatchError, MoneyOverflowError } from "./shared/money";
 
@@ -51,6 +51,7 @@ export function createApp() {
   const api = app
     .route("/", healthRouter)
     .route("/", storesRouter)
+    .route("/", storeCredentialsRouter)
     .route("/", ordersRouter)
     .route("/", productsRouter)
     .route("/", customersRouter);
@@ -75,7 +76,7 @@ export function createApp() {
     info: {
       title: "edgeshop API",
       version: "1.0.0",
-    contact: { name: "edgeshop", url: "https://edgeshop.dev" },
+      contact: { name: "edgeshop", url: "https://edgeshop.dev" },
       description:
         "Multi-tenant commerce and loyalty API on Cloudflare Workers. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units; lists use keyset pagination.",
     },
@@ -84,6 +85,7 @@ export function createApp() {
       { name: "Health", description: "Liveness" },
       { name: "Stores", description: "Stores (tenants), their settings and access tokens" },
       { name: "API keys", description: "Secret API keys of a store" },
+      { name: "Access tokens", description: "Access tokens issued from the app secret" },
       { name: "Products", description: "The catalog" },
       { name: "Product tags", description: "Tags on a product, one at a time" },
       { name: "Inventory", description: "Stock changes and the inventory ledger" },
@@ -94,7 +96,7 @@ export function createApp() {
       { name: "Orders", description: "Draft orders and their lifecycle, served by each store's order stream" },
     ],
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeshop API reference" }));
+  app.route("/", docsRouter);
 
   app.notFound((c) => problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => problem(c, toApiError(err, c)));
@@ -137,6 +139,6 @@ function isTransientStorageError(err: Error): boolean {
 
 function logServerError(err: Error, c: Context<AppEnv>) {
   console.error(
-    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, error: err.name, message: err.message, stack: err.stack }),
+    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, ...redactError(err) }),
   );
 }

@@ -11,6 +11,8 @@ export interface Bindings extends Cloudflare.Env, Settings {}
 export interface Settings {
   /** Master secret for cursor MACs and at-rest encryption of idempotent responses; a Worker secret. */
   SIGNING_SECRET: string;
+  /** The secret SIGNING_SECRET replaced, kept 24 h after a rotation so older data still opens (see README). */
+  SIGNING_SECRET_PREVIOUS?: string;
   /** Operator token for store creation; a Worker secret (unset: store creation answers 503). */
   OPERATOR_TOKEN?: string;
   /** Public origin of this API, used in links inside emails (e.g. https://api.example.com). */

@@ -1,8 +1,8 @@
 import type { AppEnv } from "../../context";
 import { createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { storeRoute } from "../stores";
-import { addAddress, deleteAddress, listAddresses, makePrimaryAddress } from "./customers.addresses";
+import { addAddress, addedAddress, deleteAddress, listAddresses, makePrimaryAddress } from "./customers.addresses";
 import { Address, AddressInput, AddressList } from "./customers.schemas";
 import { presentAddress } from "./customers.service";
 
@@ -17,7 +17,6 @@ const addAddressRoute = storeRoute({
   summary: "Add an address",
   description: "At most 20 per customer (409 beyond). `is_primary: true` moves the primary flag here atomically.",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: { params: idParam("cus"), ...jsonRequest(AddressInput) },
   responses: { 201: jsonContent(Address, "The new address") },
   errors: [404, 409, 422],
@@ -61,8 +60,12 @@ const makePrimaryRoute = storeRoute({
 
 export const addressesRouter = createRouter<AppEnv>()
   .openapi(addAddressRoute, async (c) => {
-    const row = await addAddress(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"));
-    return c.json(presentAddress(row), 201);
+    const storeId = c.var.principal.storeId;
+    const customerId = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    return once(c, { storeId }, () => addAddress(c.var.db, storeId, customerId, body), (_, snapshot: Record<string, unknown>) =>
+      c.json(presentAddress(addedAddress(snapshot)), 201),
+    );
   })
   .openapi(listAddressesRoute, async (c) => {
     const rows = await listAddresses(c.var.db, c.var.principal.storeId, c.req.valid("param").id);

@@ -1,6 +1,6 @@
 import type { AppEnv } from "../../context";
 import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { storeRoute } from "../stores";
 import { getEmailDelivery, presentDelivery, requestConfirmation } from "./customers.confirmation";
 import { addEmail, deleteEmail, listEmails, makePrimaryEmail } from "./customers.emails";
@@ -18,7 +18,6 @@ const addEmailRoute = storeRoute({
   summary: "Add an email",
   description: "Unique per store after normalization (409 `duplicate`); at most 10 per customer.",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: { params: idParam("cus"), ...jsonRequest(AddEmailBody) },
   responses: { 201: jsonContent(CustomerEmail, "The new email") },
   errors: [404, 409, 422],
@@ -69,7 +68,6 @@ const sendConfirmationRoute = storeRoute({
   description:
     "Queues the email and answers at once with the delivery; follow it at `GET /v1/email-deliveries/{id}`. The link (`/v1/confirm/{token}`) works once within 24 hours; the token appears only in the email.",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: { params: idParam("cus") },
   responses: { 202: { ...jsonContent(EmailDelivery, "The queued delivery"), headers: { Location: RESPONSE_HEADERS.location } } },
   errors: [404, 409, 422],
@@ -90,8 +88,11 @@ const getDeliveryRoute = storeRoute({
 export const emailsRouter = createRouter<AppEnv>()
   .openapi(addEmailRoute, async (c) => {
     const body = c.req.valid("json");
-    const row = await addEmail(c.var.db, c.var.principal.storeId, c.req.valid("param").id, body.email, body.is_primary ?? false);
-    return c.json(presentEmail(row), 201);
+    const storeId = c.var.principal.storeId;
+    const customerId = c.req.valid("param").id;
+    return once(c, { storeId }, () => addEmail(c.var.db, storeId, customerId, body.email, body.is_primary ?? false), (row) =>
+      c.json(presentEmail(row), 201),
+    );
   })
   .openapi(listEmailsRoute, async (c) => {
     const rows = await listEmails(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
@@ -108,13 +109,11 @@ export const emailsRouter = createRouter<AppEnv>()
   })
   .openapi(sendConfirmationRoute, async (c) => {
     const { store } = c.var.principal;
-    const delivery = await requestConfirmation(
-      c.var.db,
-      { outbox: c.env.EMAIL_OUTBOX, signingSecret: c.env.SIGNING_SECRET },
-      store,
-      c.req.valid("param").id,
+    const customerId = c.req.valid("param").id;
+    const deps = { outbox: c.env.EMAIL_OUTBOX, signingSecret: c.env.SIGNING_SECRET };
+    return once(c, { storeId: store.id }, () => requestConfirmation(c.var.db, deps, store, customerId), (delivery) =>
+      c.json(presentDelivery(delivery), 202, { Location: `/v1/email-deliveries/${delivery.id}` }),
     );
-    return c.json(presentDelivery(delivery), 202, { Location: `/v1/email-deliveries/${delivery.id}` });
   })
   .openapi(getDeliveryRoute, async (c) => {
     return c.json(presentDelivery(await getEmailDelivery(c.var.db, c.var.principal.storeId, c.req.valid("param").id)), 200);

@@ -2,7 +2,7 @@ import { orderFigures } from "./customers.order-figures";
 import type { AppEnv } from "../../context";
 import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { etag } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { storeRoute } from "../stores";
 import {
   Count,
@@ -37,7 +37,6 @@ const createCustomerRoute = storeRoute({
   description:
     "The email becomes the primary email (unique per store: 409 `duplicate`). The password, if any, is stored as a PBKDF2-SHA256 hash. The first address is primary unless another says `is_primary`.",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: jsonRequest(CreateCustomerBody),
   responses: { 201: { ...jsonContent(Customer, "The new customer"), headers: { ...ETagHeader, Location: RESPONSE_HEADERS.location } } },
   errors: [409, 422],
@@ -117,12 +116,14 @@ const snapshotRoute = storeRoute({
 export const customersRouter = createRouter<AppEnv>()
   .openapi(createCustomerRoute, async (c) => {
     const { store } = c.var.principal;
-    const { customer, addresses } = await createCustomer(c.var.db, store.id, store.currency, c.req.valid("json"));
-    return c.json(presentCustomer(customer, addresses), 201, { ETag: etag(customer.version), Location: `/v1/customers/${customer.id}` });
+    const body = c.req.valid("json");
+    return once(c, { storeId: store.id }, () => createCustomer(c.var.db, store.id, store.currency, body), ({ customer, addresses }) =>
+      c.json(presentCustomer(customer, addresses), 201, { ETag: etag(customer.version), Location: `/v1/customers/${customer.id}` }),
+    );
   })
   .openapi(listCustomersRoute, async (c) => {
     const storeId = c.var.principal.storeId;
-    return c.json(await listCustomers(c.var.db, storeId, c.req.valid("query"), c.env.SIGNING_SECRET, orderFigures(c.env, storeId)), 200);
+    return c.json(await listCustomers(c.var.db, storeId, c.req.valid("query"), c.env, orderFigures(c.env, storeId)), 200);
   })
   .openapi(countCustomersRoute, async (c) => {
     return c.json({ count: await countCustomers(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);

@@ -1,11 +1,13 @@
 import type { CustomerOrderSummary } from "../orders";
-import { type SQL, and, asc, count, desc, eq, exists, gte, inArray, isNull, lt, sql } from "drizzle-orm";
+import { type SQL, and, asc, count, desc, eq, exists, gte, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import type { Write } from "../idempotency";
 import { hashPassword } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, paginate } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import { storeRequiresEmailConfirmation } from "../stores";
@@ -89,9 +91,16 @@ export async function customerExists(db: Db, storeId: string, customerId: string
   return row !== undefined;
 }
 
-/** Primary first, then oldest first. */
+/** 404 `not_found` unless the customer exists, is not deleted and belongs to this store. */
+export async function assertCustomerExists(db: Db, storeId: string, customerId: string): Promise<void> {
+  if (!(await customerExists(db, storeId, customerId))) throw notFound();
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Primary first, then oldest first; addresses created together keep the order they were sent in (see createCustomer). */
 export function sortAddresses(rows: CustomerAddressRow[]): CustomerAddressRow[] {
-  return [...rows].sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return [...rows].sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary) || byCodeUnit(a.createdAt, b.createdAt) || byCodeUnit(a.id, b.id));
 }
 
 export function notFound(): ApiError {
@@ -136,7 +145,12 @@ export function newAddressRow(storeId: string, customerId: string, input: Addres
 }
 
 /** Creates a customer with its primary email and any addresses (the first is primary unless one says so). */
-export async function createCustomer(db: Db, storeId: string, storeCurrency: string, input: CreateCustomerInput) {
+export async function createCustomer(
+  db: Db,
+  storeId: string,
+  storeCurrency: string,
+  input: CreateCustomerInput,
+): Promise<Write<{ customer: CustomerRow; addresses: CustomerAddressRow[] }>> {
   const addressInputs = input.addresses ?? [];
   const flagged = addressInputs.filter((a) => a.is_primary === true).length;
   if (flagged > 1) {
@@ -171,18 +185,28 @@ export async function createCustomer(db: Db, storeId: string, storeCurrency: str
     deletedAt: null,
   };
   const primaryIndex = flagged === 1 ? addressInputs.findIndex((a) => a.is_primary === true) : 0;
-  const addresses = addressInputs.map((a, i) => newAddressRow(storeId, customer.id, a, i === primaryIndex, now));
-  try {
-    await db.batch([
+  // Addresses of one request share created_at, so their ids break the tie: random ids handed out in
+  // sorted order keep the order the client sent.
+  const addressIds = addressInputs.map(() => newId("addr")).sort(byCodeUnit);
+  const addresses = addressInputs.map((a, i) => ({ ...newAddressRow(storeId, customer.id, a, i === primaryIndex, now), id: addressIds[i]! }));
+  return {
+    statements: [
       db.insert(customers).values(customer),
       db.insert(customerEmails).values(email),
       ...addresses.map((row) => db.insert(customerAddresses).values(row)),
-    ]);
-  } catch (err) {
-    if (isUniqueViolation(err, "customer_emails.")) throw duplicateEmail();
-    throw err;
-  }
-  return { customer, addresses };
+    ],
+    events: [
+      {
+        type: "customer.created",
+        resource_type: "customer",
+        resource_id: customer.id,
+        resource_version: customer.version,
+        data: { customer: presentCustomer(customer, addresses) },
+      },
+    ],
+    result: { customer, addresses },
+    refused: (err) => (isUniqueViolation(err, "customer_emails.") ? duplicateEmail() : undefined),
+  };
 }
 
 function addressesOf(db: Db, storeId: string, customerIds: string[]) {
@@ -192,7 +216,8 @@ function addressesOf(db: Db, storeId: string, customerIds: string[]) {
     .where(
       and(
         eq(customerAddresses.storeId, storeId),
-        inArray(customerAddresses.customerId, customerIds),
+        // One bound JSON array instead of one parameter per id: a page of 100 stays under D1's 100.
+        sql`${customerAddresses.customerId} IN (SELECT value FROM json_each(${JSON.stringify(customerIds)}))`,
         isNull(customerAddresses.deletedAt),
       ),
     );
@@ -227,7 +252,7 @@ export async function listCustomers(
   db: Db,
   storeId: string,
   query: CustomerFilters & { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
   orderFigures: OrderFigures,
 ): Promise<Page<CustomerView>> {
   const keyset = await paginate(signingSecret, `customers:${storeId}`, query, customers);

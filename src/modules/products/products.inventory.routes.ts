@@ -2,9 +2,9 @@ import type { AppEnv } from "../../context";
 import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
 import { etag } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { storeRoute } from "../stores";
-import { changeInventory, listInventoryLedger, presentLedgerEntry } from "./products.inventory";
+import { type InventorySnapshot, changeInventory, inventoryOutcome, listInventoryLedger, presentLedgerEntry } from "./products.inventory";
 import { InventoryBody, InventoryChange, InventoryLedgerPage } from "./products.schemas";
 import { presentProduct } from "./products.service";
 
@@ -19,7 +19,6 @@ const changeInventoryRoute = storeRoute({
   description:
     "Exactly one of `adjust` (add or remove) or `set`. Atomic: concurrent changes never lose an update, and stock never goes below zero (409 `insufficient_inventory`, nothing changes). Each change writes a ledger entry.",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: { params: idParam("prod"), ...jsonRequest(InventoryBody) },
   responses: {
     200: { ...jsonContent(InventoryChange, "The product after the change and its ledger entry"), headers: { ETag: RESPONSE_HEADERS.etag } },
@@ -43,8 +42,12 @@ export const inventoryRouter = createRouter<AppEnv>()
   .openapi(changeInventoryRoute, async (c) => {
     const body = c.req.valid("json");
     const change = body.adjust !== undefined ? { adjust: body.adjust } : { set: body.set! };
-    const { product, entry } = await changeInventory(c.var.db, c.var.principal.storeId, c.req.valid("param").id, change, body.reason ?? null);
-    return c.json({ product: presentProduct(product), ledger_entry: presentLedgerEntry(entry) }, 200, { ETag: etag(product.version) });
+    const storeId = c.var.principal.storeId;
+    const productId = c.req.valid("param").id;
+    return once(c, { storeId }, () => changeInventory(c.var.db, storeId, productId, change, body.reason ?? null), (_, snapshot: InventorySnapshot) => {
+      const { product, entry } = inventoryOutcome(snapshot);
+      return c.json({ product: presentProduct(product), ledger_entry: presentLedgerEntry(entry) }, 200, { ETag: etag(product.version) });
+    });
   })
   .openapi(ledgerRoute, async (c) => {
     const page = await listInventoryLedger(
@@ -52,7 +55,7 @@ export const inventoryRouter = createRouter<AppEnv>()
       c.var.principal.storeId,
       c.req.valid("param").id,
       c.req.valid("query"),
-      c.env.SIGNING_SECRET,
+      c.env,
     );
     return c.json(page, 200);
   });

@@ -1,9 +1,9 @@
 import type { AppEnv } from "../../context";
 import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { etag } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { storeRoute } from "../stores";
-import { bulkUpsertProducts } from "./products.bulk";
+import { bulkRows, bulkUpsertProducts } from "./products.bulk";
 import {
   BulkProductsBody,
   BulkProductsResult,
@@ -38,7 +38,6 @@ const createProductRoute = storeRoute({
   summary: "Create a product",
   description: "The currency defaults to the store's. Initial `inventory` is recorded in the ledger as `initial`.",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: jsonRequest(CreateProductBody),
   responses: { 201: { ...jsonContent(Product, "The new product"), headers: { ...ETagHeader, Location: RESPONSE_HEADERS.location } } },
   errors: [409, 422],
@@ -87,7 +86,6 @@ const bulkProductsRoute = storeRoute({
   description:
     "All or nothing. Items with `id` update that product; items whose `sku` names a live product update it; others create. Stock of existing products is not changed here (use /inventory).",
   idempotency: "optional",
-  middleware: [idempotent()] as const,
   request: jsonRequest(BulkProductsBody),
   responses: { 200: jsonContent(BulkProductsResult, "Every product, in request order") },
   errors: [404, 409, 422],
@@ -133,24 +131,28 @@ const deleteProductRoute = storeRoute({
 export const productsRouter = createRouter<AppEnv>()
   .openapi(createProductRoute, async (c) => {
     const { store } = c.var.principal;
-    const row = await createProduct(c.var.db, store.id, store.currency, c.req.valid("json"));
-    return c.json(presentProduct(row), 201, { ETag: etag(row.version), Location: `/v1/products/${row.id}` });
+    const body = c.req.valid("json");
+    return once(c, { storeId: store.id }, () => createProduct(c.var.db, store.id, store.currency, body), (row) =>
+      c.json(presentProduct(row), 201, { ETag: etag(row.version), Location: `/v1/products/${row.id}` }),
+    );
   })
   .openapi(listProductsRoute, async (c) => {
-    const page = await listProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    const page = await listProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env);
     return c.json(page, 200);
   })
   .openapi(countProductsRoute, async (c) => {
     return c.json({ count: await countProducts(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);
   })
   .openapi(searchProductsRoute, async (c) => {
-    const page = await searchProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    const page = await searchProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env);
     return c.json(page, 200);
   })
   .openapi(bulkProductsRoute, async (c) => {
     const { store } = c.var.principal;
-    const result = await bulkUpsertProducts(c.var.db, store.id, store.currency, c.req.valid("json").products);
-    return c.json({ data: result.rows.map(presentProduct), created: result.created, updated: result.updated }, 200);
+    const items = c.req.valid("json").products;
+    return once(c, { storeId: store.id }, () => bulkUpsertProducts(c.var.db, store.id, store.currency, items), (outline, snapshot) =>
+      c.json({ data: bulkRows(outline, snapshot).map(presentProduct), created: outline.created, updated: outline.updated }, 200),
+    );
   })
   .openapi(getProductRoute, async (c) => {
     const row = await getProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id);

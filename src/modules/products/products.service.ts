@@ -1,9 +1,11 @@
 import { type SQL, and, count, eq, exists, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import type { Write } from "../idempotency";
 import { batchable, chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, paginate } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import {
@@ -38,9 +40,27 @@ export function presentProduct(row: ProductDraft) {
 
 export type ProductView = ReturnType<typeof presentProduct>;
 
-/** Deduplicated, sorted: the canonical tag set stored in `products.tags`. */
+/**
+ * Orders strings by Unicode code point, which is the order of their UTF-8 bytes and so SQLite's
+ * BINARY collation. JavaScript's default sort compares UTF-16 units and puts astral characters
+ * (surrogate pairs) before U+E000-U+FFFF, which would disagree with the tag rows' `ORDER BY tag`.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(j)!;
+    if (ca !== cb) return ca - cb;
+    i += ca > 0xffff ? 2 : 1;
+    j += cb > 0xffff ? 2 : 1;
+  }
+  return a.length - i - (b.length - j);
+}
+
+/** Deduplicated, sorted by code point (as SQL sorts the tag rows): the tag set stored in `products.tags`. */
 export function canonicalTags(tags: readonly string[]): string[] {
-  return [...new Set(tags)].sort();
+  return [...new Set(tags)].sort(compareCodePoints);
 }
 
 /** The live product `id` of `storeId`; other stores' and deleted products never match. */
@@ -106,17 +126,15 @@ export function insertStatements(db: Db, rows: readonly ProductDraft[], now: str
 }
 
 /** Creates a product with its tags and (when stock is given) its first ledger entry, atomically. */
-export async function createProduct(db: Db, storeId: string, storeCurrency: string, input: CreateProductInput) {
+export function createProduct(db: Db, storeId: string, storeCurrency: string, input: CreateProductInput): Write<ProductDraft> {
   const now = nowIso();
   const row = newProductRow(storeId, storeCurrency, input, now);
-  const [first, ...rest] = insertStatements(db, [row], now);
-  try {
-    await db.batch([first!, ...rest]);
-  } catch (err) {
-    if (isUniqueViolation(err, "products.sku")) throw duplicateSku();
-    throw err;
-  }
-  return row;
+  return {
+    statements: insertStatements(db, [row], now),
+    events: [{ type: "product.created", resource_type: "product", resource_id: row.id, resource_version: row.version, data: { product: presentProduct(row) } }],
+    result: row,
+    refused: (err) => (isUniqueViolation(err, "products.sku") ? duplicateSku() : undefined),
+  };
 }
 
 export async function getProduct(db: Db, storeId: string, productId: string): Promise<ProductRow> {
@@ -218,8 +236,8 @@ function filterConditions(storeId: string, filters: ProductFilters): SQL {
   return and(
     eq(products.storeId, storeId),
     isNull(products.deletedAt),
-    filters.vendor !== undefined ? eq(products.vendor, filters.vendor) : undefined,
-    filters.product_type !== undefined ? eq(products.productType, filters.product_type) : undefined,
+    filters.vendor !== undefined ? sql`${products.vendor} = ${filters.vendor} COLLATE NOCASE` : undefined,
+    filters.product_type !== undefined ? sql`${products.productType} = ${filters.product_type} COLLATE NOCASE` : undefined,
     filters.min_price_cents !== undefined ? gte(products.priceCents, filters.min_price_cents) : undefined,
     filters.max_price_cents !== undefined ? lte(products.priceCents, filters.max_price_cents) : undefined,
     filters.created_after !== undefined ? gte(products.createdAt, filters.created_after) : undefined,
@@ -236,7 +254,7 @@ export async function listProducts(
   db: Db,
   storeId: string,
   query: ProductFilters & { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
 ): Promise<Page<ProductView>> {
   const keyset = await paginate(signingSecret, `products:${storeId}`, query, products);
   const rows = await db

@@ -3,7 +3,7 @@ import { ApiError } from "../../shared/errors";
 import { createRouter, idParam, jsonContent, jsonRequest, publicRoute, RESPONSE_HEADERS } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
 import { etag } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { operatorRoute, storeRoute } from "./stores.auth";
 import {
   AccessToken,
@@ -30,7 +30,6 @@ import {
 } from "./stores.service";
 
 const tags = ["Stores"];
-const operatorScope = () => ({ storeId: "operator", credentialId: "operator" });
 const ETagHeader = { ETag: RESPONSE_HEADERS.etag };
 
 const createStoreRoute = operatorRoute({
@@ -42,7 +41,6 @@ const createStoreRoute = operatorRoute({
   description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
   idempotency: "optional",
   secret: true,
-  middleware: [idempotent({ scope: operatorScope })] as const,
   request: jsonRequest(CreateStoreBody),
   responses: {
     201: { ...jsonContent(CreatedStore, "The new store with its secrets"), headers: { ...ETagHeader, Location: RESPONSE_HEADERS.location } },
@@ -104,7 +102,6 @@ const createKeyRoute = storeRoute({
   description: "The secret is in this response only; it is stored as a SHA-256 hash.",
   idempotency: "optional",
   secret: true,
-  middleware: [idempotent()] as const,
   request: jsonRequest(CreateApiKeyBody),
   responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret") },
 });
@@ -134,15 +131,17 @@ const revokeKeyRoute = storeRoute({
 
 export const storesRouter = createRouter<AppEnv>()
   .openapi(createStoreRoute, async (c) => {
-    const created = await createStore(c.var.db, c.req.valid("json"));
-    return c.json(
-      {
-        store: presentStore(created.store),
-        api_key: { ...presentApiKey(created.apiKey), secret: created.apiKeySecret },
-        app_secret: created.appSecret,
-      },
-      201,
-      { ETag: etag(created.store.version), Location: "/v1/store" },
+    const body = c.req.valid("json");
+    return once(c, { storeId: "operator" }, () => createStore(c.var.db, body), (created) =>
+      c.json(
+        {
+          store: presentStore(created.store),
+          api_key: { ...presentApiKey(created.apiKey), secret: created.apiKeySecret },
+          app_secret: created.appSecret,
+        },
+        201,
+        { ETag: etag(created.store.version), Location: "/v1/store" },
+      ),
     );
   })
   .openapi(getStoreRoute, async (c) => {
@@ -163,8 +162,11 @@ export const storesRouter = createRouter<AppEnv>()
     return c.json({ access_token: issued.token, token_type: "Bearer" as const, expires_at: issued.expiresAt }, 201);
   })
   .openapi(createKeyRoute, async (c) => {
-    const { row, secret } = await createApiKey(c.var.db, c.var.principal.storeId, c.req.valid("json").name ?? null);
-    return c.json({ ...presentApiKey(row), secret }, 201);
+    const storeId = c.var.principal.storeId;
+    const name = c.req.valid("json").name ?? null;
+    return once(c, { storeId }, () => createApiKey(c.var.db, c.var.principal, name), ({ row, secret }) =>
+      c.json({ ...presentApiKey(row), secret }, 201),
+    );
   })
   .openapi(listKeysRoute, async (c) => {
     const page = await listApiKeys(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
@@ -173,6 +175,6 @@ export const storesRouter = createRouter<AppEnv>()
   .openapi(revokeKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
     if (!id.startsWith("key_")) throw new ApiError("not_found", "API key not found");
-    await revokeApiKey(c.var.db, c.var.principal.storeId, id);
+    await revokeApiKey(c.var.db, c.var.principal, id);
     return c.body(null, 204);
   });
