@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../src/modules/orders/orders.consumer";
 import { runQueue } from "../../src/queue";
 import { call, createStore, entry } from "../helpers";
-import { act, createDraft, draftBody, line, objectSql, stub } from "./fixtures";
+import { act, createCustomer, createDraft, draftBody, line, objectSql, stub } from "./fixtures";
 
 type Row = Record<string, unknown>;
 
@@ -56,7 +56,7 @@ function expectConverged(row: Row | null, order: Record<string, any>, storeId: s
 describe("order-events consumer", () => {
   it("converges the D1 read model to the object's state, in any order, and replays change nothing", async () => {
     const store = await createStore();
-    const order = await createDraft(store, draftBody({ customer_id: "cus_reader", metadata: { a: "1" } }));
+    const order = await createDraft(store, draftBody({ customer_id: (await createCustomer(store)).id, metadata: { a: "1" } }));
     await call("PATCH", `/v1/orders/${order.id}`, {
       token: store.key,
       headers: { "If-Match": "1" },
