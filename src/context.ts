@@ -1,6 +1,7 @@
 import type { Db } from "./db/client";
 import type { CustomerPrincipal, EmailOutboxMessage, LoginLimiter } from "./modules/customers";
 import type { OrderEvent, OrderStream } from "./modules/orders";
+import type { EventMessage } from "./modules/events";
 import type { Principal } from "./modules/stores";
 
 /** Worker bindings, secrets and vars (see wrangler.toml and README "Configuration"). */
@@ -10,6 +11,8 @@ export interface Bindings {
   ORDER_STREAM: DurableObjectNamespace<OrderStream>;
   /** Producer for the `order-events` queue, fed by the order stream's outbox relay. */
   ORDER_EVENTS: Queue<OrderEvent>;
+  /** Producer for the `events` queue: the bus every module handler listens on. */
+  EVENTS: Queue<EventMessage>;
   /** Operator token for store creation; a Worker secret. */
   OPERATOR_TOKEN?: string;
   /** Master secret for cursor MACs and at-rest encryption of idempotent responses; a Worker secret. */

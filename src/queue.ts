@@ -1,5 +1,7 @@
 import type { Bindings } from "./context";
+import { EVENT_HANDLERS } from "./bus";
 import { consumeEmailOutbox } from "./modules/customers";
+import { deadLetterConsumer, eventsConsumer } from "./modules/events";
 import { projectOrderEvents, recordDeadOrderEvents } from "./modules/orders";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
@@ -9,6 +11,8 @@ type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionCont
  * handles it. An environment that renames a queue adds its name here.
  */
 export const QUEUES: Record<string, Consumer> = {
+  events: eventsConsumer(EVENT_HANDLERS),
+  "events-dlq": deadLetterConsumer(),
   "email-outbox": consumeEmailOutbox,
   "order-events": projectOrderEvents,
   "order-events-dlq": recordDeadOrderEvents,

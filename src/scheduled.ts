@@ -1,6 +1,7 @@
 import type { Bindings } from "./context";
 import { createDb } from "./db/client";
-import { purgeExpiredCustomerTokens } from "./modules/customers";
+import { purgeExpiredCustomerTokens, resendStrandedDeliveries } from "./modules/customers";
+import { sweepUnpublishedEvents } from "./modules/events";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
 import { purgeExpiredAccessTokens } from "./modules/stores";
 
@@ -8,6 +9,11 @@ type Job = (env: Bindings) => Promise<void>;
 
 /** Cron expression (the same strings as wrangler.toml `[triggers]`) to the jobs it runs. */
 export const SCHEDULE: Record<string, Job[]> = {
+  // Sweeps for work a crash left between a commit and its outbound step (older than a minute).
+  "* * * * *": [
+    (env) => sweepUnpublishedEvents(createDb(env.DB), env.EVENTS).then(() => undefined),
+    (env) => resendStrandedDeliveries(createDb(env.DB), env.EMAIL_OUTBOX).then(() => undefined),
+  ],
   "17 * * * *": [
     (env) => purgeExpiredIdempotencyKeys(createDb(env.DB)),
     (env) => purgeExpiredAccessTokens(createDb(env.DB)),

@@ -3,3 +3,5 @@ export * from "../modules/idempotency/idempotency.tables";
 export * from "../modules/orders/orders.tables";
 export * from "../modules/products/products.tables";
 export * from "../modules/customers/customers.tables";
+export * from "../modules/events/events.tables";
+export * from "../modules/analytics/analytics.tables";

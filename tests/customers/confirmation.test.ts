@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
+import { commit } from "../../src/modules/idempotency";
 import { assertCustomerMayOpenCart } from "../../src/modules/customers";
 import { requestConfirmation } from "../../src/modules/customers/customers.confirmation";
 import { EMAIL_MAX_ATTEMPTS, retryDelaySeconds } from "../../src/modules/customers/customers.consumer";
@@ -13,7 +14,9 @@ afterEach(() => vi.restoreAllMocks());
 async function quietDelivery(storeId: string, customerId: string) {
   const sent: unknown[] = [];
   const outbox = { send: async (body: unknown) => void sent.push(body) } as unknown as Queue<{ delivery_id: string }>;
-  const delivery = await requestConfirmation(createDb(env.DB), { outbox, signingSecret: env.SIGNING_SECRET }, { id: storeId, name: "Quiet shop" }, customerId);
+  const db = createDb(env.DB);
+  const write = await requestConfirmation(db, { outbox, signingSecret: env.SIGNING_SECRET }, { id: storeId, name: "Quiet shop" }, customerId);
+  const { result: delivery } = await commit(db, write, { storeId });
   expect(sent).toEqual([{ delivery_id: delivery.id }]);
   return delivery;
 }

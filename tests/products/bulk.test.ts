@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import { commit } from "../../src/modules/idempotency";
 import { insertStatements, newProductRow, updateStatements } from "../../src/modules/products/products.service";
 import { MAX_BOUND_PARAMETERS, chunkForParams } from "../../src/shared/d1";
 import { call, createStore, expectProblem, unique } from "../helpers";
@@ -122,7 +123,7 @@ describe("POST /v1/products/bulk", () => {
     // The sku is free when the request is planned; a concurrent writer takes it before the batch runs.
     const { bulkUpsertProducts } = await import("../../src/modules/products/products.bulk");
     const db = createDb(env.DB);
-    const racing = bulkUpsertProducts(db, store.id, "USD", [...good, item(999)]);
+    const racing = bulkUpsertProducts(db, store.id, "USD", [...good, item(999)]).then((write) => commit(db, write, { storeId: store.id }));
     await env.DB.prepare(
       "INSERT INTO products (id, store_id, title, sku, price_cents, currency, created_at, updated_at) VALUES (?, ?, 'racer', 'BULK-999', 1, 'USD', ?, ?)",
     )
@@ -138,7 +139,8 @@ describe("POST /v1/products/bulk", () => {
     const store = await createStore();
     const target = await call("POST", "/v1/products", { token: store.key, body: { title: "Target", price_cents: 1 } });
     const { bulkUpsertProducts } = await import("../../src/modules/products/products.bulk");
-    const racing = bulkUpsertProducts(createDb(env.DB), store.id, "USD", [item(500), { id: target.body.id, title: "From bulk" }]);
+    const db = createDb(env.DB);
+    const racing = bulkUpsertProducts(db, store.id, "USD", [item(500), { id: target.body.id, title: "From bulk" }]).then((write) => commit(db, write, { storeId: store.id }));
     await env.DB.prepare("UPDATE products SET title = 'From elsewhere', version = version + 1 WHERE id = ?").bind(target.body.id).run();
     await expect(racing).rejects.toMatchObject({ code: "conflict" });
     expect((await call("GET", "/v1/products/count?vendor=Bulk%20Co", { token: store.key })).body.count).toBe(0);

@@ -10,9 +10,10 @@ import {
   jsonContent,
   jsonRequest,
 } from "../../shared/openapi";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { requireStore } from "../stores";
-import { addAddress, deleteAddress, listAddresses, makePrimaryAddress } from "./customers.addresses";
+import { addAddress,
+  addedAddress, deleteAddress, listAddresses, makePrimaryAddress } from "./customers.addresses";
 import { Address, AddressInput, AddressList } from "./customers.schemas";
 import { presentAddress } from "./customers.service";
 
@@ -26,7 +27,7 @@ const addAddressRoute = createRoute({
   summary: "Add an address",
   description: "At most 20 per customer (409 beyond). `is_primary: true` moves the primary flag here atomically.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(AddressInput) },
   responses: { 201: jsonContent(Address, "The new address"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
 });
@@ -68,8 +69,12 @@ const makePrimaryRoute = createRoute({
 
 export const addressesRouter = createRouter<AppEnv>()
   .openapi(addAddressRoute, async (c) => {
-    const row = await addAddress(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"));
-    return c.json(presentAddress(row), 201);
+    const storeId = c.var.principal.storeId;
+    const customerId = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    return once(c, { storeId }, () => addAddress(c.var.db, storeId, customerId, body), (_, snapshot: Record<string, unknown>) =>
+      c.json(presentAddress(addedAddress(snapshot)), 201),
+    );
   })
   .openapi(listAddressesRoute, async (c) => {
     const rows = await listAddresses(c.var.db, c.var.principal.storeId, c.req.valid("param").id);

@@ -1,6 +1,8 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { batchable } from "../../shared/d1";
+import { batchGuard, batchable, isBatchGuardFailure } from "../../shared/d1";
+import { rowFromJson, rowJson } from "../../shared/d1-json";
+import type { Write } from "../idempotency";
 import { ApiError } from "../../shared/errors";
 import { nowIso } from "../../shared/time";
 import { type AddressInputValue, MAX_ADDRESSES } from "./customers.schemas";
@@ -29,7 +31,7 @@ export async function listAddresses(db: Db, storeId: string, customerId: string)
  * omitted, the address is primary only if the customer has none. Both statements carry the same
  * guard (live customer, under the cap), so they apply together or not at all.
  */
-export async function addAddress(db: Db, storeId: string, customerId: string, input: AddressInputValue): Promise<CustomerAddressRow> {
+export function addAddress(db: Db, storeId: string, customerId: string, input: AddressInputValue): Write<{ id: string }> {
   const now = nowIso();
   const row = newAddressRow(storeId, customerId, input, false, now);
   const underCap = sql`(SELECT count(*) FROM customer_addresses WHERE customer_id = ${customerId} AND deleted_at IS NULL) < ${MAX_ADDRESSES}`;
@@ -59,21 +61,29 @@ export async function addAddress(db: Db, storeId: string, customerId: string, in
       : [];
   const insert = batchable(
     db.$client,
-    db.all<{ is_primary: number }>(sql`
+    db.run(sql`
       INSERT INTO customer_addresses
         (id, store_id, customer_id, name, company, line1, line2, city, state, postal_code, country, phone, is_primary, created_at, updated_at)
       SELECT ${row.id}, ${storeId}, ${customerId}, ${row.name}, ${row.company}, ${row.line1}, ${row.line2}, ${row.city},
              ${row.state}, ${row.postalCode}, ${row.country}, ${row.phone}, ${isPrimary}, ${now}, ${now}
-      FROM customers WHERE id = ${customerId} AND store_id = ${storeId} AND deleted_at IS NULL AND ${underCap}
-      RETURNING is_primary`),
+      FROM customers WHERE id = ${customerId} AND store_id = ${storeId} AND deleted_at IS NULL AND ${underCap}`),
   );
-  const results = await db.batch([...clearPrimary, insert] as unknown as [typeof insert]);
-  const inserted = (results[results.length - 1] as Array<{ is_primary: number }>)[0];
-  if (!inserted) {
-    if (!(await customerExists(db, storeId, customerId))) throw notFound();
-    throw new ApiError("conflict", `A customer has at most ${MAX_ADDRESSES} addresses`);
-  }
-  return { ...row, isPrimary: inserted.is_primary === 1 };
+  return {
+    // The guard turns "no row inserted" (unknown customer, cap reached) into an aborted batch.
+    statements: [...clearPrimary, insert, batchable(db.$client, db.run(batchGuard(sql`changes() = 1`)))],
+    result: { id: row.id },
+    snapshot: rowJson(customerAddresses, eq(customerAddresses.id, row.id)),
+    refused: async (err) => {
+      if (!isBatchGuardFailure(err)) return undefined;
+      if (!(await customerExists(db, storeId, customerId))) return notFound();
+      return new ApiError("conflict", `A customer has at most ${MAX_ADDRESSES} addresses`);
+    },
+  };
+}
+
+/** The address as its batch wrote it. */
+export function addedAddress(snapshot: Record<string, unknown>): CustomerAddressRow {
+  return rowFromJson(customerAddresses, snapshot);
 }
 
 /**

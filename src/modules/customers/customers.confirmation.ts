@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { aesGcmEncrypt, sha256Hex } from "../../shared/crypto";
 import { batchable } from "../../shared/d1";
@@ -7,6 +7,7 @@ import { ApiError } from "../../shared/errors";
 import { newId, newSecret } from "../../shared/ids";
 import { purposeKey } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
+import type { Write } from "../idempotency";
 import { liveCustomerExists } from "./customers.service";
 import { type EmailDeliveryRow, confirmationTokens, customerEmails, emailDeliveries } from "./customers.tables";
 
@@ -53,7 +54,7 @@ export async function requestConfirmation(
   deps: ConfirmationDeps,
   store: { id: string; name: string },
   customerId: string,
-): Promise<EmailDeliveryRow> {
+): Promise<Write<EmailDeliveryRow>> {
   const [primary] = await db
     .select()
     .from(customerEmails)
@@ -88,29 +89,36 @@ export async function requestConfirmation(
     updatedAt: now,
     deliveredAt: null,
   };
-  await db.batch([
-    db.insert(confirmationTokens).values({
-      id: newId("ctk"),
-      storeId: store.id,
-      customerId,
-      emailId: primary.id,
-      tokenHash: await sha256Hex(token),
-      createdAt: now,
-      expiresAt: addSeconds(now, CONFIRMATION_TTL_SECONDS),
-      usedAt: null,
-    }),
-    db.insert(emailDeliveries).values(delivery),
-  ]);
-  try {
-    await deps.outbox.send({ delivery_id: delivery.id });
-  } catch {
-    await db
-      .update(emailDeliveries)
-      .set({ status: "failed", payload: null, lastError: "Could not enqueue the email", updatedAt: nowIso() })
-      .where(eq(emailDeliveries.id, delivery.id));
-    throw new ApiError("service_unavailable", "The email queue is unavailable; try again");
-  }
-  return delivery;
+  const tokenHash = await sha256Hex(token);
+  return {
+    statements: [
+      db.insert(confirmationTokens).values({
+        id: newId("ctk"),
+        storeId: store.id,
+        customerId,
+        emailId: primary.id,
+        tokenHash,
+        createdAt: now,
+        expiresAt: addSeconds(now, CONFIRMATION_TTL_SECONDS),
+        usedAt: null,
+      }),
+      db.insert(emailDeliveries).values(delivery),
+    ],
+    result: delivery,
+    // The delivery row is the outbox: a send lost here is repeated by the stranded-delivery sweep.
+    afterCommit: () => deps.outbox.send({ delivery_id: delivery.id }),
+  };
+}
+
+/** Deliveries never attempted a minute after they were written: re-sent (the consumer claims each once). */
+export async function resendStrandedDeliveries(db: Db, outbox: Queue<EmailOutboxMessage>, now = nowIso()): Promise<number> {
+  const rows = await db
+    .select({ id: emailDeliveries.id })
+    .from(emailDeliveries)
+    .where(and(eq(emailDeliveries.status, "queued"), eq(emailDeliveries.attempts, 0), lt(emailDeliveries.createdAt, addSeconds(now, -60))))
+    .limit(100);
+  if (rows.length > 0) await outbox.sendBatch(rows.map((r) => ({ body: { delivery_id: r.id } })));
+  return rows.length;
 }
 
 export async function getEmailDelivery(db: Db, storeId: string, deliveryId: string): Promise<EmailDeliveryRow> {

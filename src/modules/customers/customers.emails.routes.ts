@@ -10,7 +10,7 @@ import {
   jsonContent,
   jsonRequest,
 } from "../../shared/openapi";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { requireStore } from "../stores";
 import { getEmailDelivery, presentDelivery, requestConfirmation } from "./customers.confirmation";
 import { addEmail, deleteEmail, listEmails, makePrimaryEmail } from "./customers.emails";
@@ -27,7 +27,7 @@ const addEmailRoute = createRoute({
   summary: "Add an email",
   description: "Unique per store after normalization (409 `duplicate`); at most 10 per customer.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(AddEmailBody) },
   responses: { 201: jsonContent(CustomerEmail, "The new email"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
 });
@@ -75,7 +75,7 @@ const sendConfirmationRoute = createRoute({
   description:
     "Queues the email and answers at once with the delivery; follow it at `GET /v1/email-deliveries/{id}`. The link (`/v1/confirm/{token}`) works once within 24 hours; the token appears only in the email.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }) },
   responses: {
     202: jsonContent(EmailDelivery, "The queued delivery"),
@@ -98,8 +98,11 @@ const getDeliveryRoute = createRoute({
 export const emailsRouter = createRouter<AppEnv>()
   .openapi(addEmailRoute, async (c) => {
     const body = c.req.valid("json");
-    const row = await addEmail(c.var.db, c.var.principal.storeId, c.req.valid("param").id, body.email, body.is_primary ?? false);
-    return c.json(presentEmail(row), 201);
+    const storeId = c.var.principal.storeId;
+    const customerId = c.req.valid("param").id;
+    return once(c, { storeId }, () => addEmail(c.var.db, storeId, customerId, body.email, body.is_primary ?? false), (row) =>
+      c.json(presentEmail(row), 201),
+    );
   })
   .openapi(listEmailsRoute, async (c) => {
     const rows = await listEmails(c.var.db, c.var.principal.storeId, c.req.valid("param").id);
@@ -116,13 +119,11 @@ export const emailsRouter = createRouter<AppEnv>()
   })
   .openapi(sendConfirmationRoute, async (c) => {
     const { store } = c.var.principal;
-    const delivery = await requestConfirmation(
-      c.var.db,
-      { outbox: c.env.EMAIL_OUTBOX, signingSecret: c.env.SIGNING_SECRET },
-      store,
-      c.req.valid("param").id,
+    const customerId = c.req.valid("param").id;
+    const deps = { outbox: c.env.EMAIL_OUTBOX, signingSecret: c.env.SIGNING_SECRET };
+    return once(c, { storeId: store.id }, () => requestConfirmation(c.var.db, deps, store, customerId), (delivery) =>
+      c.json(presentDelivery(delivery), 202, { Location: `/v1/email-deliveries/${delivery.id}` }),
     );
-    return c.json(presentDelivery(delivery), 202, { Location: `/v1/email-deliveries/${delivery.id}` });
   })
   .openapi(getDeliveryRoute, async (c) => {
     return c.json(presentDelivery(await getEmailDelivery(c.var.db, c.var.principal.storeId, c.req.valid("param").id)), 200);

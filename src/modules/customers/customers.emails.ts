@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { batchable, isUniqueViolation } from "../../shared/d1";
+import { batchGuard, batchable, isBatchGuardFailure, isUniqueViolation } from "../../shared/d1";
+import type { Write } from "../idempotency";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { nowIso } from "../../shared/time";
@@ -30,7 +31,7 @@ export async function listEmails(db: Db, storeId: string, customerId: string): P
  * Adds an email (unique per store after normalization). As primary, it replaces the previous primary
  * and becomes `customer.email`, unconfirmed, in the same batch.
  */
-export async function addEmail(db: Db, storeId: string, customerId: string, email: string, isPrimary: boolean): Promise<CustomerEmailRow> {
+export function addEmail(db: Db, storeId: string, customerId: string, email: string, isPrimary: boolean): Write<CustomerEmailRow> {
   const now = nowIso();
   const row: CustomerEmailRow = {
     id: newId("eml"),
@@ -46,12 +47,13 @@ export async function addEmail(db: Db, storeId: string, customerId: string, emai
   const underCap = sql`(SELECT count(*) FROM customer_emails WHERE customer_id = ${customerId} AND deleted_at IS NULL) < ${MAX_EMAILS}`;
   const insert = batchable(
     db.$client,
-    db.all<{ id: string }>(sql`
+    db.run(sql`
       INSERT INTO customer_emails (id, store_id, customer_id, email, email_normalized, is_primary, created_at)
       SELECT ${row.id}, ${storeId}, ${customerId}, ${email}, ${row.emailNormalized}, ${isPrimary ? 1 : 0}, ${now}
-      FROM customers WHERE id = ${customerId} AND store_id = ${storeId} AND deleted_at IS NULL AND ${underCap}
-      RETURNING id`),
+      FROM customers WHERE id = ${customerId} AND store_id = ${storeId} AND deleted_at IS NULL AND ${underCap}`),
   );
+  // The guard turns "no row inserted" (unknown customer, cap reached) into an aborted batch.
+  const inserted = batchable(db.$client, db.run(batchGuard(sql`changes() = 1`)));
   const statements = isPrimary
     ? [
         db
@@ -68,25 +70,23 @@ export async function addEmail(db: Db, storeId: string, customerId: string, emai
             ),
           ),
         insert,
+        inserted,
         db
           .update(customers)
           .set({ email, confirmedAt: null, updatedAt: now, version: sql`${customers.version} + 1` })
           .where(and(liveCustomer(storeId, customerId), sql`EXISTS (SELECT 1 FROM customer_emails WHERE id = ${row.id})`)),
       ]
-    : [insert];
-  let inserted: Array<{ id: string }>;
-  try {
-    const results: unknown[] = await db.batch(statements as unknown as [typeof insert]);
-    inserted = results[isPrimary ? 1 : 0] as Array<{ id: string }>;
-  } catch (err) {
-    if (isUniqueViolation(err, "customer_emails.")) throw duplicateEmail();
-    throw err;
-  }
-  if (inserted.length === 0) {
-    if (!(await customerExists(db, storeId, customerId))) throw notFound();
-    throw new ApiError("conflict", `A customer has at most ${MAX_EMAILS} emails`);
-  }
-  return row;
+    : [insert, inserted];
+  return {
+    statements,
+    result: row,
+    refused: async (err) => {
+      if (isUniqueViolation(err, "customer_emails.")) return duplicateEmail();
+      if (!isBatchGuardFailure(err)) return undefined;
+      if (!(await customerExists(db, storeId, customerId))) return notFound();
+      return new ApiError("conflict", `A customer has at most ${MAX_EMAILS} emails`);
+    },
+  };
 }
 
 /** Soft-deletes a secondary email (the address becomes free); the primary cannot be deleted. */

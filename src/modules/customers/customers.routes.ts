@@ -13,7 +13,7 @@ import {
   jsonRequest,
 } from "../../shared/openapi";
 import { etag, parseIfMatch } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { requireStore } from "../stores";
 import {
   Count,
@@ -47,7 +47,7 @@ const createCustomerRoute = createRoute({
   description:
     "The email becomes the primary email (unique per store: 409 `duplicate`). The password, if any, is stored as a PBKDF2-SHA256 hash. The first address is primary unless another says `is_primary`.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateCustomerBody) },
   responses: {
     201: { ...jsonContent(Customer, "The new customer"), headers: ETagHeader },
@@ -131,8 +131,10 @@ const snapshotRoute = createRoute({
 export const customersRouter = createRouter<AppEnv>()
   .openapi(createCustomerRoute, async (c) => {
     const { store } = c.var.principal;
-    const { customer, addresses } = await createCustomer(c.var.db, store.id, store.currency, c.req.valid("json"));
-    return c.json(presentCustomer(customer, addresses), 201, { ETag: etag(customer.version), Location: `/v1/customers/${customer.id}` });
+    const body = c.req.valid("json");
+    return once(c, { storeId: store.id }, () => createCustomer(c.var.db, store.id, store.currency, body), ({ customer, addresses }) =>
+      c.json(presentCustomer(customer, addresses), 201, { ETag: etag(customer.version), Location: `/v1/customers/${customer.id}` }),
+    );
   })
   .openapi(listCustomersRoute, async (c) => {
     const storeId = c.var.principal.storeId;

@@ -1,6 +1,7 @@
 import type { CustomerOrderSummary } from "../orders";
 import { type SQL, and, asc, count, desc, eq, exists, gte, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import type { Write } from "../idempotency";
 import { hashPassword } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
@@ -136,7 +137,12 @@ export function newAddressRow(storeId: string, customerId: string, input: Addres
 }
 
 /** Creates a customer with its primary email and any addresses (the first is primary unless one says so). */
-export async function createCustomer(db: Db, storeId: string, storeCurrency: string, input: CreateCustomerInput) {
+export async function createCustomer(
+  db: Db,
+  storeId: string,
+  storeCurrency: string,
+  input: CreateCustomerInput,
+): Promise<Write<{ customer: CustomerRow; addresses: CustomerAddressRow[] }>> {
   const addressInputs = input.addresses ?? [];
   const flagged = addressInputs.filter((a) => a.is_primary === true).length;
   if (flagged > 1) {
@@ -172,17 +178,24 @@ export async function createCustomer(db: Db, storeId: string, storeCurrency: str
   };
   const primaryIndex = flagged === 1 ? addressInputs.findIndex((a) => a.is_primary === true) : 0;
   const addresses = addressInputs.map((a, i) => newAddressRow(storeId, customer.id, a, i === primaryIndex, now));
-  try {
-    await db.batch([
+  return {
+    statements: [
       db.insert(customers).values(customer),
       db.insert(customerEmails).values(email),
       ...addresses.map((row) => db.insert(customerAddresses).values(row)),
-    ]);
-  } catch (err) {
-    if (isUniqueViolation(err, "customer_emails.")) throw duplicateEmail();
-    throw err;
-  }
-  return { customer, addresses };
+    ],
+    events: [
+      {
+        type: "customer.created",
+        resource_type: "customer",
+        resource_id: customer.id,
+        resource_version: customer.version,
+        data: { customer: presentCustomer(customer, addresses) },
+      },
+    ],
+    result: { customer, addresses },
+    refused: (err) => (isUniqueViolation(err, "customer_emails.") ? duplicateEmail() : undefined),
+  };
 }
 
 function addressesOf(db: Db, storeId: string, customerIds: string[]) {

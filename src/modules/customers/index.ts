@@ -14,7 +14,7 @@ export const customersRouter = createRouter<AppEnv>()
 
 export { requireCustomer } from "./customers.auth";
 export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
-export { EmailOutboxMessage } from "./customers.confirmation";
+export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
 export { consumeEmailOutbox } from "./customers.consumer";
 export { LoginLimiter } from "./customers.object";
 export { assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";

@@ -1,6 +1,6 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { type SQL, and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { aesGcmDecrypt, aesGcmEncrypt, sha256Hex } from "../../shared/crypto";
+import { aesGcmDecrypt, aesGcmEncrypt, randomBase62, sha256Hex } from "../../shared/crypto";
 import { purposeKey } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
 import { idempotencyKeys } from "./idempotency.tables";
@@ -9,105 +9,99 @@ export const RETENTION_SECONDS = 24 * 60 * 60;
 /** An in-flight claim older than this is presumed crashed and may be claimed again. */
 export const LOCK_SECONDS = 30;
 
+/** API.md: a key is scoped by store + method + route pattern, never by the credential. */
 export interface IdempotencyScope {
   storeId: string;
-  credentialId: string;
   method: string;
   route: string;
   key: string;
 }
 
-export interface StoredResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
+export interface StoredOutcome {
+  result: unknown;
+  snapshot: unknown;
 }
 
 export type ClaimResult =
-  | { kind: "claimed"; id: string }
-  | { kind: "replay"; response: StoredResponse }
+  | { kind: "claimed"; id: string; holder: string }
+  | { kind: "replay"; outcome: StoredOutcome }
   | { kind: "in_flight" }
   | { kind: "mismatch" };
 
 export function recordId(scope: IdempotencyScope): Promise<string> {
-  return sha256Hex([scope.storeId, scope.credentialId, scope.method, scope.route, scope.key].join("\u0000"));
+  return sha256Hex([scope.storeId, scope.method, scope.route, scope.key].join("\u0000"));
 }
 
 /**
  * Claims a key in one statement: inserts it, or takes over a record that expired or whose holder
  * stopped without finishing. Anything else is an existing live record, returned for replay.
  */
-export async function claim(
-  db: Db,
-  scope: IdempotencyScope,
-  requestHash: string,
-  secret: string,
-): Promise<ClaimResult> {
+export async function claim(db: Db, scope: IdempotencyScope, requestHash: string, secret: string): Promise<ClaimResult> {
   const id = await recordId(scope);
+  const holder = randomBase62(16);
   const now = nowIso();
+  const fresh = {
+    requestHash,
+    state: "in_flight" as const,
+    holder,
+    result: null,
+    snapshot: null,
+    createdAt: now,
+    lockedUntil: addSeconds(now, LOCK_SECONDS),
+    expiresAt: addSeconds(now, RETENTION_SECONDS),
+  };
   const claimed = await db
     .insert(idempotencyKeys)
-    .values({
-      id,
-      storeId: scope.storeId,
-      requestHash,
-      state: "in_flight",
-      createdAt: now,
-      lockedUntil: addSeconds(now, LOCK_SECONDS),
-      expiresAt: addSeconds(now, RETENTION_SECONDS),
-    })
+    .values({ id, storeId: scope.storeId, ...fresh })
     .onConflictDoUpdate({
       target: idempotencyKeys.id,
-      set: {
-        requestHash,
-        state: "in_flight",
-        responseStatus: null,
-        responseHeaders: null,
-        responseBody: null,
-        createdAt: now,
-        lockedUntil: addSeconds(now, LOCK_SECONDS),
-        expiresAt: addSeconds(now, RETENTION_SECONDS),
-      },
+      set: fresh,
       setWhere: sql`${idempotencyKeys.expiresAt} < ${now} OR (${idempotencyKeys.state} = 'in_flight' AND ${idempotencyKeys.lockedUntil} < ${now})`,
     })
     .returning({ id: idempotencyKeys.id });
-  if (claimed.length > 0) return { kind: "claimed", id };
+  if (claimed.length > 0) return { kind: "claimed", id, holder };
   return inspect(db, id, requestHash, secret);
 }
 
-/** Looks at an existing record: same request and finished is a replay. */
+/** Looks at an existing record: the same request, finished, is a replay. */
 export async function inspect(db: Db, id: string, requestHash: string, secret: string): Promise<ClaimResult> {
   const row = await db.query.idempotencyKeys.findFirst({ where: eq(idempotencyKeys.id, id) });
   if (!row) return { kind: "in_flight" };
   if (row.requestHash !== requestHash) return { kind: "mismatch" };
-  if (row.state !== "done" || row.responseStatus === null || row.responseBody === null) return { kind: "in_flight" };
+  if (row.state !== "done" || row.result === null) return { kind: "in_flight" };
   const key = await purposeKey(secret, "idempotency");
   return {
     kind: "replay",
-    response: {
-      status: row.responseStatus,
-      headers: JSON.parse(row.responseHeaders ?? "{}") as Record<string, string>,
-      body: await aesGcmDecrypt(key, row.responseBody),
+    outcome: {
+      result: JSON.parse(await aesGcmDecrypt(key, row.result)),
+      snapshot: row.snapshot === null ? null : JSON.parse(row.snapshot),
     },
   };
 }
 
-export async function complete(db: Db, id: string, response: StoredResponse, secret: string) {
-  const key = await purposeKey(secret, "idempotency");
-  await db
-    .update(idempotencyKeys)
-    .set({
-      state: "done",
-      responseStatus: response.status,
-      responseHeaders: JSON.stringify(response.headers),
-      responseBody: await aesGcmEncrypt(key, response.body),
-    })
-    .where(and(eq(idempotencyKeys.id, id), eq(idempotencyKeys.state, "in_flight")));
+/** The result as stored: AES-GCM under the idempotency key (it may hold a secret shown once). */
+export async function sealResult(result: unknown, secret: string): Promise<string> {
+  return aesGcmEncrypt(await purposeKey(secret, "idempotency"), JSON.stringify(result ?? null));
 }
 
-/** Gives a claim back when the request did no work (validation failure, auth failure, 5xx). */
-export async function release(db: Db, id: string) {
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.id, id), eq(idempotencyKeys.state, "in_flight")));
+/**
+ * The statement that completes a claim, for the same batch as the effect: it only applies while
+ * this request still holds the claim (a crashed holder's lock may have been taken over; the caller
+ * guards on changes() after it). `snapshot` is evaluated inside the batch, after the effect.
+ */
+export function completion(db: Db, claimed: { id: string; holder: string }, sealed: string, snapshot: SQL | undefined) {
+  return db
+    .update(idempotencyKeys)
+    .set({ state: "done", result: sealed, snapshot: snapshot ?? null })
+    .where(and(eq(idempotencyKeys.id, claimed.id), eq(idempotencyKeys.state, "in_flight"), eq(idempotencyKeys.holder, claimed.holder)))
+    .returning({ snapshot: idempotencyKeys.snapshot });
+}
+
+/** Gives a claim back when the request did no work (refused, failed, or crashed before its batch). */
+export async function release(db: Db, claimed: { id: string; holder: string }) {
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.id, claimed.id), eq(idempotencyKeys.state, "in_flight"), eq(idempotencyKeys.holder, claimed.holder)));
 }
 
 /** Deletes records past their 24 h retention (catch-up style, safe to run twice). */

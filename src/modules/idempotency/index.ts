@@ -1,2 +1,2 @@
-export { idempotent } from "./idempotency.middleware";
+export { type OnceOptions, type Write, commit, once } from "./idempotency.once";
 export { purgeExpiredIdempotencyKeys } from "./idempotency.service";

@@ -1,5 +1,7 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { rowFromJson, rowsJson } from "../../shared/d1-json";
+import type { Write } from "../idempotency";
 import { batchGuard, batchable, chunkForParams, isBatchGuardFailure, isUniqueViolation } from "../../shared/d1";
 import { ApiError, type FieldError } from "../../shared/errors";
 import { nowIso } from "../../shared/time";
@@ -122,29 +124,39 @@ export async function bulkUpsertProducts(db: Db, storeId: string, storeCurrency:
     ...updateParts.flatMap((part) => [...part.tagStatements, part.update]),
   ];
 
-  let results: unknown[];
-  try {
-    results = await db.batch(statements as unknown as [(typeof statements)[number]]);
-  } catch (err) {
-    if (isUniqueViolation(err, "products.sku")) throw duplicateSku("products");
-    if (isBatchGuardFailure(err)) {
-      throw new ApiError("conflict", "A product changed while the request ran; nothing was saved, retry it");
-    }
-    throw err;
-  }
+  const updatedIds = updates.map((u) => u.id);
+  const outline: BulkOutline = {
+    items: plans
+      .slice()
+      .sort((a, b) => a.index - b.index)
+      .map((p) => (p.kind === "create" ? { created: p.row } : { updated: p.id })),
+    created: creates.length,
+    updated: updates.length,
+  };
+  return {
+    statements,
+    result: outline,
+    // The updated rows as the batch left them (their new version and tags), for the response.
+    snapshot: updatedIds.length > 0 ? rowsJson(products, sql`id IN (SELECT value FROM json_each(${JSON.stringify(updatedIds)}))`) : undefined,
+    refused: (err) => {
+      if (isUniqueViolation(err, "products.sku")) return duplicateSku("products");
+      if (isBatchGuardFailure(err)) return new ApiError("conflict", "A product changed while the request ran; nothing was saved, retry it");
+      return undefined;
+    },
+  } satisfies Write<BulkOutline>;
+}
 
-  const updatedRows = new Map<number, ProductRow>();
-  let cursor = guards.length + createStatements.length;
-  updates.forEach((u, i) => {
-    cursor += updateParts[i]!.tagStatements.length;
-    const row = (results[cursor] as ProductRow[])[0];
-    if (!row) throw new Error("bulk update returned no row after its guard passed");
-    updatedRows.set(u.index, row);
-    cursor += 1;
-  });
-  const ordered: ProductDraft[] = plans
-    .slice()
-    .sort((a, b) => a.index - b.index)
-    .map((p) => (p.kind === "create" ? p.row : updatedRows.get(p.index)!));
-  return { rows: ordered, created: creates.length, updated: updates.length };
+export interface BulkOutline {
+  items: Array<{ created: ProductDraft } | { updated: string }>;
+  created: number;
+  updated: number;
+}
+
+/** The bulk result in request order: created rows as planned, updated rows as the batch left them. */
+export function bulkRows(outline: BulkOutline, snapshot: unknown): ProductDraft[] {
+  const updated = new Map(((snapshot as Record<string, unknown>[] | null) ?? []).map((json) => {
+    const row = rowFromJson(products, json);
+    return [row.id, row] as const;
+  }));
+  return outline.items.map((item) => ("created" in item ? item.created : updated.get(item.updated)!));
 }

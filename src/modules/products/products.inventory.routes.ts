@@ -12,9 +12,15 @@ import {
 } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
 import { etag } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { requireStore } from "../stores";
-import { changeInventory, listInventoryLedger, presentLedgerEntry } from "./products.inventory";
+import {
+  type InventorySnapshot,
+  changeInventory,
+  inventoryOutcome,
+  listInventoryLedger,
+  presentLedgerEntry,
+} from "./products.inventory";
 import { InventoryBody, InventoryChange, InventoryLedgerPage } from "./products.schemas";
 import { presentProduct } from "./products.service";
 
@@ -28,7 +34,7 @@ const changeInventoryRoute = createRoute({
   description:
     "Exactly one of `adjust` (add or remove) or `set`. Atomic: concurrent changes never lose an update, and stock never goes below zero (409 `insufficient_inventory`, nothing changes). Each change writes a ledger entry.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: {
     params: idParam("prod"),
     headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }),
@@ -56,8 +62,12 @@ export const inventoryRouter = createRouter<AppEnv>()
   .openapi(changeInventoryRoute, async (c) => {
     const body = c.req.valid("json");
     const change = body.adjust !== undefined ? { adjust: body.adjust } : { set: body.set! };
-    const { product, entry } = await changeInventory(c.var.db, c.var.principal.storeId, c.req.valid("param").id, change, body.reason ?? null);
-    return c.json({ product: presentProduct(product), ledger_entry: presentLedgerEntry(entry) }, 200, { ETag: etag(product.version) });
+    const storeId = c.var.principal.storeId;
+    const productId = c.req.valid("param").id;
+    return once(c, { storeId }, () => changeInventory(c.var.db, storeId, productId, change, body.reason ?? null), (_, snapshot: InventorySnapshot) => {
+      const { product, entry } = inventoryOutcome(snapshot);
+      return c.json({ product: presentProduct(product), ledger_entry: presentLedgerEntry(entry) }, 200, { ETag: etag(product.version) });
+    });
   })
   .openapi(ledgerRoute, async (c) => {
     const page = await listInventoryLedger(

@@ -1,12 +1,14 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { batchable } from "../../shared/d1";
+import { batchGuard, batchable, isBatchGuardFailure } from "../../shared/d1";
+import { rowFromJson, rowJson } from "../../shared/d1-json";
+import type { Write } from "../idempotency";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
 import { nowIso } from "../../shared/time";
 import { getProduct, liveProduct, notFound } from "./products.service";
-import { type InventoryLedgerRow, type ProductRow, inventoryLedger, products } from "./products.tables";
+import { type InventoryLedgerRow, inventoryLedger, products } from "./products.tables";
 
 export type InventoryChangeInput = { adjust: number; set?: undefined } | { set: number; adjust?: undefined };
 
@@ -28,13 +30,13 @@ export function presentLedgerEntry(row: InventoryLedgerRow) {
  * one transaction with nothing interleaved: both apply or neither does, and concurrent adjustments
  * serialize without losing an update. A refused decrement is 409 `insufficient_inventory`.
  */
-export async function changeInventory(
+export function changeInventory(
   db: Db,
   storeId: string,
   productId: string,
   change: InventoryChangeInput,
   reason: string | null = null,
-): Promise<{ product: ProductRow; entry: InventoryLedgerRow }> {
+): Write<{ entryId: string }> {
   const now = nowIso();
   const entryId = newId("ilg");
   const live = liveProduct(storeId, productId);
@@ -42,34 +44,38 @@ export async function changeInventory(
   const newQuantity = isAdjust ? sql`${products.inventory} + ${change.adjust}` : sql`${change.set}`;
   const applies = isAdjust ? and(live, sql`${products.inventory} + ${change.adjust} >= 0`)! : live;
   const kind = isAdjust ? "adjust" : "set";
-
-  const [recorded, updated] = await db.batch([
-    batchable(db.$client, db.all<{ delta: number }>(sql`INSERT INTO inventory_ledger (id, store_id, product_id, kind, delta, quantity_after, reason, created_at)
-               SELECT ${entryId}, store_id, id, ${kind}, ${newQuantity} - inventory, ${newQuantity}, ${reason}, ${now}
-               FROM products WHERE ${applies} RETURNING delta`)),
-    db.update(products).set({ inventory: newQuantity, updatedAt: now }).where(applies).returning(),
-  ]);
-  const product = updated[0];
-  const delta = recorded[0]?.delta;
-  if (!product || delta === undefined) {
-    const current = await getProduct(db, storeId, productId);
-    throw new ApiError("insufficient_inventory", `Only ${current.inventory} in stock`, {
-      extra: { inventory: current.inventory },
-    });
-  }
   return {
-    product,
-    entry: {
-      id: entryId,
-      storeId,
-      productId,
-      kind,
-      delta,
-      quantityAfter: product.inventory,
-      reason,
-      createdAt: now,
+    statements: [
+      batchable(db.$client, db.run(sql`INSERT INTO inventory_ledger (id, store_id, product_id, kind, delta, quantity_after, reason, created_at)
+               SELECT ${entryId}, store_id, id, ${kind}, ${newQuantity} - inventory, ${newQuantity}, ${reason}, ${now}
+               FROM products WHERE ${applies}`)),
+      db.update(products).set({ inventory: newQuantity, updatedAt: now }).where(applies),
+      // A refused change (unknown product, stock below zero) must abort the batch, not commit nothing.
+      batchable(db.$client, db.run(batchGuard(sql`changes() = 1`))),
+    ],
+    events: [
+      {
+        type: "product.inventory_changed",
+        resource_type: "product",
+        resource_id: productId,
+        data: { product_id: productId, ledger_entry_id: entryId, kind, ...(isAdjust ? { adjust: change.adjust } : { set: change.set }), reason },
+      },
+    ],
+    result: { entryId },
+    snapshot: sql`json_object('product', json(${rowJson(products, live)}), 'entry', json(${rowJson(inventoryLedger, eq(inventoryLedger.id, entryId))}))`,
+    refused: async (err) => {
+      if (!isBatchGuardFailure(err)) return undefined;
+      const current = await getProduct(db, storeId, productId);
+      return new ApiError("insufficient_inventory", `Only ${current.inventory} in stock`, { extra: { inventory: current.inventory } });
     },
   };
+}
+
+/** The product and ledger entry an inventory change left (from its batch snapshot). */
+export type InventorySnapshot = { product: Record<string, unknown>; entry: Record<string, unknown> };
+
+export function inventoryOutcome(snapshot: InventorySnapshot) {
+  return { product: rowFromJson(products, snapshot.product), entry: rowFromJson(inventoryLedger, snapshot.entry) };
 }
 
 /** The product's ledger, newest first. */

@@ -12,9 +12,9 @@ import {
   jsonRequest,
 } from "../../shared/openapi";
 import { etag, parseIfMatch } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { requireStore } from "../stores";
-import { bulkUpsertProducts } from "./products.bulk";
+import { bulkUpsertProducts, bulkRows } from "./products.bulk";
 import {
   BulkProductsBody,
   BulkProductsResult,
@@ -48,7 +48,7 @@ const createProductRoute = createRoute({
   summary: "Create a product",
   description: "The currency defaults to the store's. Initial `inventory` is recorded in the ledger as `initial`.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateProductBody) },
   responses: {
     201: { ...jsonContent(Product, "The new product"), headers: ETagHeader },
@@ -101,7 +101,7 @@ const bulkProductsRoute = createRoute({
   description:
     "All or nothing. Items with `id` update that product; items whose `sku` names a live product update it; others create. Stock of existing products is not changed here (use /inventory).",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(BulkProductsBody) },
   responses: {
     200: jsonContent(BulkProductsResult, "Every product, in request order"),
@@ -157,8 +157,10 @@ const deleteProductRoute = createRoute({
 export const productsRouter = createRouter<AppEnv>()
   .openapi(createProductRoute, async (c) => {
     const { store } = c.var.principal;
-    const row = await createProduct(c.var.db, store.id, store.currency, c.req.valid("json"));
-    return c.json(presentProduct(row), 201, { ETag: etag(row.version), Location: `/v1/products/${row.id}` });
+    const body = c.req.valid("json");
+    return once(c, { storeId: store.id }, () => createProduct(c.var.db, store.id, store.currency, body), (row) =>
+      c.json(presentProduct(row), 201, { ETag: etag(row.version), Location: `/v1/products/${row.id}` }),
+    );
   })
   .openapi(listProductsRoute, async (c) => {
     const page = await listProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
@@ -173,8 +175,10 @@ export const productsRouter = createRouter<AppEnv>()
   })
   .openapi(bulkProductsRoute, async (c) => {
     const { store } = c.var.principal;
-    const result = await bulkUpsertProducts(c.var.db, store.id, store.currency, c.req.valid("json").products);
-    return c.json({ data: result.rows.map(presentProduct), created: result.created, updated: result.updated }, 200);
+    const items = c.req.valid("json").products;
+    return once(c, { storeId: store.id }, () => bulkUpsertProducts(c.var.db, store.id, store.currency, items), (outline, snapshot) =>
+      c.json({ data: bulkRows(outline, snapshot).map(presentProduct), created: outline.created, updated: outline.updated }, 200),
+    );
   })
   .openapi(getProductRoute, async (c) => {
     const row = await getProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id);

@@ -1,5 +1,6 @@
 import { type SQL, and, count, desc, eq, exists, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import type { Write } from "../idempotency";
 import { batchable, chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
@@ -106,17 +107,15 @@ export function insertStatements(db: Db, rows: readonly ProductDraft[], now: str
 }
 
 /** Creates a product with its tags and (when stock is given) its first ledger entry, atomically. */
-export async function createProduct(db: Db, storeId: string, storeCurrency: string, input: CreateProductInput) {
+export function createProduct(db: Db, storeId: string, storeCurrency: string, input: CreateProductInput): Write<ProductDraft> {
   const now = nowIso();
   const row = newProductRow(storeId, storeCurrency, input, now);
-  const [first, ...rest] = insertStatements(db, [row], now);
-  try {
-    await db.batch([first!, ...rest]);
-  } catch (err) {
-    if (isUniqueViolation(err, "products.sku")) throw duplicateSku();
-    throw err;
-  }
-  return row;
+  return {
+    statements: insertStatements(db, [row], now),
+    events: [{ type: "product.created", resource_type: "product", resource_id: row.id, resource_version: row.version, data: { product: presentProduct(row) } }],
+    result: row,
+    refused: (err) => (isUniqueViolation(err, "products.sku") ? duplicateSku() : undefined),
+  };
 }
 
 export async function getProduct(db: Db, storeId: string, productId: string): Promise<ProductRow> {

@@ -15,7 +15,7 @@ import {
 } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
 import { etag, parseIfMatch } from "../../shared/versioning";
-import { idempotent } from "../idempotency";
+import { once } from "../idempotency";
 import { requireOperator, requireStore } from "./stores.auth";
 import {
   AccessToken,
@@ -42,7 +42,6 @@ import {
 } from "./stores.service";
 
 const tags = ["Stores"];
-const operatorScope = () => ({ storeId: "operator", credentialId: "operator" });
 
 const createStoreRoute = createRoute({
   method: "post",
@@ -51,7 +50,7 @@ const createStoreRoute = createRoute({
   summary: "Create a store (operator)",
   description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
   security: SECURITY.operator,
-  middleware: [requireOperator(), idempotent({ scope: operatorScope })] as const,
+  middleware: [requireOperator()] as const,
   request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
   responses: {
     201: jsonContent(CreatedStore, "The new store with its secrets"),
@@ -116,7 +115,7 @@ const createKeyRoute = createRoute({
   summary: "Create an API key",
   description: "The secret is in this response only; it is stored as a SHA-256 hash.",
   security: SECURITY.apiKey,
-  middleware: [requireStore(), idempotent()] as const,
+  middleware: [requireStore()] as const,
   request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
   responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret"), ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422) },
 });
@@ -145,15 +144,17 @@ const revokeKeyRoute = createRoute({
 
 export const storesRouter = createRouter<AppEnv>()
   .openapi(createStoreRoute, async (c) => {
-    const created = await createStore(c.var.db, c.req.valid("json"));
-    return c.json(
-      {
-        store: presentStore(created.store),
-        api_key: { ...presentApiKey(created.apiKey), secret: created.apiKeySecret },
-        app_secret: created.appSecret,
-      },
-      201,
-      { ETag: etag(created.store.version) },
+    const body = c.req.valid("json");
+    return once(c, { storeId: "operator" }, () => createStore(c.var.db, body), (created) =>
+      c.json(
+        {
+          store: presentStore(created.store),
+          api_key: { ...presentApiKey(created.apiKey), secret: created.apiKeySecret },
+          app_secret: created.appSecret,
+        },
+        201,
+        { ETag: etag(created.store.version) },
+      ),
     );
   })
   .openapi(getStoreRoute, async (c) => {
@@ -175,8 +176,11 @@ export const storesRouter = createRouter<AppEnv>()
     return c.json({ access_token: issued.token, token_type: "Bearer" as const, expires_at: issued.expiresAt }, 201);
   })
   .openapi(createKeyRoute, async (c) => {
-    const { row, secret } = await createApiKey(c.var.db, c.var.principal.storeId, c.req.valid("json").name ?? null);
-    return c.json({ ...presentApiKey(row), secret }, 201);
+    const storeId = c.var.principal.storeId;
+    const name = c.req.valid("json").name ?? null;
+    return once(c, { storeId }, () => createApiKey(c.var.db, storeId, name), ({ row, secret }) =>
+      c.json({ ...presentApiKey(row), secret }, 201),
+    );
   })
   .openapi(listKeysRoute, async (c) => {
     const page = await listApiKeys(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);

@@ -1,4 +1,5 @@
 import { type SQL, type SQLWrapper, and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import type { Write } from "../idempotency";
 import type { Db } from "../../db/client";
 import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
@@ -96,8 +97,10 @@ export async function createStore(db: Db, input: CreateStoreInput) {
     deletedAt: null,
   };
   const keyRow = { ...key.row(keyHash), storeId: store.id };
-  await db.batch([db.insert(stores).values(store), db.insert(credentials).values(keyRow)]);
-  return { store, apiKey: keyRow, apiKeySecret: key.secret, appSecret };
+  return {
+    statements: [db.insert(stores).values(store), db.insert(credentials).values(keyRow)],
+    result: { store, apiKey: keyRow, apiKeySecret: key.secret, appSecret },
+  } satisfies Write<unknown>;
 }
 
 export type UpdateStoreInput = Partial<Omit<CreateStoreInput, "tagline">> & { tagline?: string | null | undefined };
@@ -150,8 +153,7 @@ export async function getStore(db: Db, storeId: string): Promise<StoreRow> {
 export async function createApiKey(db: Db, storeId: string, name: string | null) {
   const key = newApiKeyRow(storeId, name, nowIso());
   const row = key.row(await sha256Hex(key.secret));
-  await db.insert(credentials).values(row);
-  return { row, secret: key.secret };
+  return { statements: [db.insert(credentials).values(row)], result: { row, secret: key.secret } } satisfies Write<unknown>;
 }
 
 export async function listApiKeys(

@@ -1,0 +1,10 @@
+import { countDailyEvents } from "./modules/analytics";
+import type { HandlerTable } from "./modules/events";
+
+/**
+ * Event type (or "*" for every type) to the module handlers the bus runs for it. Loyalty, webhook
+ * fan-out and analytics register here; each handler is applied at most once per event.
+ */
+export const EVENT_HANDLERS: HandlerTable = {
+  "*": [countDailyEvents],
+};

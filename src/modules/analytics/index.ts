@@ -1,0 +1,1 @@
+export { countDailyEvents, dailyEventCount } from "./analytics.handlers";
