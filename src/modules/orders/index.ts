@@ -9,6 +9,6 @@ export type {
   UpdateOrderCommand,
 } from "./orders.service";
 export { customerOrderSummaries, orderStream } from "./orders.stream";
-export { projectOrderEvents, recordDeadOrderEvents } from "./orders.consumer";
+export { consumeOrderEvents, orderEventRecord } from "./orders.consumer";
 export { Order, OrderEvent, OrderEventType, OrderStatus } from "./orders.schemas";
 export { TRANSITIONS, type OrderAction } from "./orders.service";

@@ -87,7 +87,10 @@ export const LineInput = z
       if (line[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: "A custom line (no product_id) needs a title and a unit_price_cents" });
     }
   })
-  .openapi("OrderLineInput");
+  .openapi("OrderLineInput", {
+    description:
+      "A catalog line sends `product_id` and `quantity`: title and unit price are snapshot from the store's catalog when the line is priced (a product of another store, deleted or unknown: 422 `product_not_found`; priced in another currency than the order: 422 `currency_mismatch`); sending `title` or `unit_price_cents` with it is a 400. A custom line (no `product_id`) sends its own `title` and `unit_price_cents` and comes back with `custom: true`.",
+  });
 
 const Lines = z.array(LineInput).max(MAX_LINES);
 const Notes = z.string().max(MAX_NOTES_LENGTH);
