@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { call, createStore, expectProblem, unique } from "../helpers";
-import { createCustomer, createDraft, draftBody, objectSql, postOrder } from "./fixtures";
+import { createCustomer, createDraft, createProduct, draftBody, objectSql, postOrder } from "./fixtures";
 
 async function countOrders(storeId: string) {
   const [row] = await objectSql<{ n: number }>(storeId, "SELECT COUNT(*) AS n FROM orders");
   return row!.n;
 }
 
-async function product(store: { key: string }, overrides: Record<string, unknown> = {}) {
-  const res = await call("POST", "/v1/products", { token: store.key, body: { title: unique("Beans"), price_cents: 2450, currency: "USD", ...overrides } });
-  expect(res.status).toBe(201);
-  return res.body as { id: string; title: string };
-}
+const product = createProduct;
 
 describe("Idempotency-Key scope on the order stream", () => {
   it("replays an order created with one API key when retried with the store's access token or another API key", async () => {

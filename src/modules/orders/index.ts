@@ -5,6 +5,7 @@ export type {
   CustomerOrderSummary,
   CreateOrderCommand,
   IdempotencyClaim,
+  RefusedCreateCommand,
   TransitionOrderCommand,
   UpdateOrderCommand,
 } from "./orders.service";

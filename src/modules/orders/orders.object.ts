@@ -10,9 +10,11 @@ import {
   type ListOrdersCommand,
   type OrderCommand,
   OrderRuleError,
+  type RefusedCreateCommand,
   type TransitionOrderCommand,
   type UpdateOrderCommand,
   createCommand,
+  refusedCreateCommand,
   runCommand,
   transitionCommand,
   updateCommand,
@@ -47,6 +49,11 @@ export class OrderStream extends DurableObject<Bindings> {
 
   createOrder(command: CreateOrderCommand): CommandResult {
     return this.#execute(createCommand(command));
+  }
+
+  /** Replays a stored success for the key, else answers the Worker's refusal; writes nothing. */
+  refuseOrder(command: RefusedCreateCommand): CommandResult {
+    return this.#execute(refusedCreateCommand(command));
   }
 
   updateOrder(command: UpdateOrderCommand): CommandResult {

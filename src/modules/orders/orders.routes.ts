@@ -248,10 +248,12 @@ export const ordersRouter = createRouter<AppEnv>()
     const idempotency = (await idempotencyClaim(c, "/v1/orders", true))!;
     const { storeId, store } = c.var.principal;
     const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);
+    const object = orderStream(c.env, storeId);
     // A refusal still goes to the stream: a stored success for this key replays instead.
-    const input = { ...body, lines: lines ?? [] };
     const result = await stream(() =>
-      orderStream(c.env, storeId).createOrder({ storeId, idempotency, input, defaultCurrency: store.currency, refusal }),
+      refusal
+        ? object.refuseOrder({ storeId, idempotency, refusal })
+        : object.createOrder({ storeId, idempotency, input: { ...body, lines: lines ?? [] }, defaultCurrency: store.currency }),
     );
     const { order, headers } = succeeded(result);
     return c.json(order, 201, headers);

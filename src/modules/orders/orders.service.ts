@@ -230,12 +230,18 @@ export interface CreateOrderCommand {
   idempotency: IdempotencyClaim;
   input: PricedCreateOrderInput;
   defaultCurrency: string;
-  /**
-   * A refusal the Worker decided before the call (customer or product checks read D1, which never
-   * happens inside the object): a stored success for the same key still replays; otherwise this is
-   * the answer, and nothing is stored.
-   */
-  refusal?: OrderRuleFailure | undefined;
+}
+
+/**
+ * A create the Worker refused before the call (its customer and product checks read D1, which never
+ * happens inside the object). A stored success for the same key still replays; otherwise the refusal
+ * is the answer, and nothing is stored. A method of its own, so an object still on the previous
+ * version during a rollout fails the call instead of creating the order.
+ */
+export interface RefusedCreateCommand {
+  storeId: string;
+  idempotency: IdempotencyClaim;
+  refusal: OrderRuleFailure;
 }
 
 export interface UpdateOrderCommand {
@@ -292,7 +298,6 @@ export interface CommandStore {
 export interface OrderCommand {
   storeId: string;
   idempotency: IdempotencyClaim | null;
-  refusal?: OrderRuleFailure | undefined;
   status: 200 | 201;
   isNew: boolean;
   apply(store: CommandStore, now: string): { order: Order; event: OrderEventType };
@@ -302,11 +307,22 @@ function requireOrder(store: CommandStore, orderId: string): Order {
   return store.load(orderId) ?? refuse("not_found", "Order not found");
 }
 
+export function refusedCreateCommand(command: RefusedCreateCommand): OrderCommand {
+  return {
+    storeId: command.storeId,
+    idempotency: command.idempotency,
+    status: 201,
+    isNew: true,
+    apply: () => {
+      throw new OrderRuleError(command.refusal);
+    },
+  };
+}
+
 export function createCommand(command: CreateOrderCommand): OrderCommand {
   return {
     storeId: command.storeId,
     idempotency: command.idempotency,
-    refusal: command.refusal,
     status: 201,
     isNew: true,
     apply: (_store, now) => ({ order: draftOrder(command.input, command.defaultCurrency, now), event: "order.created" }),
@@ -356,7 +372,6 @@ export function runCommand(store: CommandStore, command: OrderCommand, nowMs: nu
       return { ok: true, status: prior.status as 200 | 201, order: JSON.parse(prior.body) as Order, replayed: true };
     }
   }
-  if (command.refusal) throw new OrderRuleError(command.refusal);
   const { order, event } = command.apply(store, nowIso(nowMs));
   const body = store.save(order, command.isNew);
   store.appendEvent(command.storeId, event, order, body, nowMs);
