@@ -8,9 +8,10 @@ import { customersRouter } from "./modules/customers";
 import { healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
-import { storesRouter } from "./modules/stores";
+import { storeCredentialsRouter, storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
 import { jsonBody, requestId } from "./shared/http";
+import { redactError } from "./shared/log";
 import { createRouter } from "./shared/openapi";
 import { MoneyOverflowError } from "./shared/money";
 
@@ -40,6 +41,7 @@ export function createApp() {
 
   app.route("/", healthRouter);
   app.route("/", storesRouter);
+  app.route("/", storeCredentialsRouter);
   app.route("/", ordersRouter);
   app.route("/", productsRouter);
   app.route("/", customersRouter);
@@ -117,7 +119,7 @@ function isTransientStorageError(err: Error): boolean {
 
 function logServerError(err: Error, c: Context<AppEnv>) {
   console.error(
-    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, error: err.name, message: err.message, stack: err.stack }),
+    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, ...redactError(err) }),
   );
 }
 

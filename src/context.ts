@@ -17,6 +17,8 @@ export interface Bindings {
   OPERATOR_TOKEN?: string;
   /** Master secret for cursor MACs and at-rest encryption of idempotent responses; a Worker secret. */
   SIGNING_SECRET: string;
+  /** The secret SIGNING_SECRET replaced, kept 24 h after a rotation so older data still opens (see README). */
+  SIGNING_SECRET_PREVIOUS?: string;
   /** Base URL of the problem type documentation. */
   DOCS_URL: string;
   /** Exact login attempt counters, one object per store + email. */

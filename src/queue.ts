@@ -1,6 +1,6 @@
 import type { Bindings } from "./context";
 import { EVENT_HANDLERS } from "./bus";
-import { consumeEmailOutbox } from "./modules/customers";
+import { consumeEmailOutbox, finishDeadEmails } from "./modules/customers";
 import { deadLetterConsumer, eventsConsumer } from "./modules/events";
 import { consumeOrderEvents } from "./modules/orders";
 
@@ -14,6 +14,7 @@ export const QUEUES: Record<string, Consumer> = {
   events: eventsConsumer(EVENT_HANDLERS),
   "events-dlq": deadLetterConsumer(),
   "email-outbox": consumeEmailOutbox,
+  "email-outbox-dlq": finishDeadEmails,
   "order-events": consumeOrderEvents,
   "order-events-dlq": deadLetterConsumer(),
 };

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "./errors";
 import { randomBase62 } from "./crypto";
+import { parseJsonBody } from "./json";
 
 /** Largest JSON body accepted: bulk endpoints of 100 items fit comfortably. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,11 +38,7 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
       if (!JSON_MEDIA.test(mediaType)) {
         throw new ApiError("unsupported_media_type", `Expected application/json, got ${mediaType || "no Content-Type"}`);
       }
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new ApiError("malformed_json");
-      }
+      parsed = parseJsonBody(text);
     }
     // hono's body cache holds promises at runtime (so falsy bodies stay cached) and derives json()
     // from the cached text: an empty body reads as "{}" for validators but stays zero bytes for

@@ -15,16 +15,43 @@ export function parseIdempotencyKey(header: string | undefined, required: boolea
   return header;
 }
 
-/** JSON with object keys sorted at every level, so key order and whitespace never change a hash. */
+/**
+ * JSON with object keys sorted at every level, so key order and whitespace never change a hash.
+ * Iterative (an explicit work stack), so no value is too deep to fingerprint.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  const out: string[] = [];
+  const work: Array<{ text: string } | { value: unknown }> = [{ value }];
+  while (work.length > 0) {
+    const item = work.pop()!;
+    if ("text" in item) {
+      out.push(item.text);
+      continue;
+    }
+    const current = item.value;
+    if (Array.isArray(current)) {
+      work.push({ text: "]" });
+      for (let i = current.length - 1; i >= 0; i--) {
+        work.push({ value: current[i] });
+        if (i > 0) work.push({ text: "," });
+      }
+      work.push({ text: "[" });
+    } else if (current !== null && typeof current === "object") {
+      const entries = Object.entries(current as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      work.push({ text: "}" });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        work.push({ value: child });
+        work.push({ text: `${i > 0 ? "," : ""}${JSON.stringify(key)}:` });
+      }
+      work.push({ text: "{" });
+    } else {
+      out.push(JSON.stringify(current) ?? "null");
+    }
   }
-  return JSON.stringify(value) ?? "null";
+  return out.join("");
 }
 
 /** SHA-256 of method, path and canonical body: what "the same request" means for an Idempotency-Key. */

@@ -1,25 +1,35 @@
 import { z } from "@hono/zod-openapi";
 import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqualBytes, utf8 } from "./crypto";
 import { ApiError } from "./errors";
-import { purposeKey } from "./keys";
+import { type SecretSource, acceptedSecrets, currentSecret, purposeKey } from "./keys";
 
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
 
+/** An empty query value (`?limit=`) means the parameter is absent: one rule for every list parameter. */
+const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
+
 /** `?limit=&cursor=` for every list endpoint. */
 export const PageQuerySchema = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_LIMIT)
-    .default(DEFAULT_PAGE_LIMIT)
-    .openapi({ param: { name: "limit", in: "query" }, example: 20, description: "Page size, 1-100" }),
+  limit: z
+    .preprocess(emptyIsAbsent, z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT))
+    .openapi({
+      param: { name: "limit", in: "query" },
+      type: "integer",
+      minimum: 1,
+      maximum: MAX_PAGE_LIMIT,
+      default: DEFAULT_PAGE_LIMIT,
+      example: 20,
+      description: "Page size, 1-100 (default 20); an empty value means the default",
+    }),
   cursor: z
-    .string()
-    .max(1024)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque cursor from `next_cursor`" }),
+    .preprocess(emptyIsAbsent, z.string().max(1024).optional())
+    .openapi({
+      param: { name: "cursor", in: "query" },
+      type: "string",
+      maxLength: 1024,
+      description: "Opaque cursor from `next_cursor`; absent or empty: the first page",
+    }),
 });
 
 export type KeyValue = string | number;
@@ -30,15 +40,18 @@ const SIGNATURE_BYTES = 16;
  * Encodes a keyset position as `<payload>.<mac>`: the payload is the sort key of the last row,
  * bound to a scope (store and list) so a cursor cannot be replayed against another list or tenant.
  */
-export async function encodeCursor(secret: string, scope: string, values: KeyValue[]): Promise<string> {
+export async function encodeCursor(secret: SecretSource, scope: string, values: KeyValue[]): Promise<string> {
   const payload = utf8.encode(JSON.stringify(values));
-  const mac = await sign(secret, scope, payload);
+  const mac = await sign(currentSecret(secret), scope, payload);
   return `${base64UrlEncode(payload)}.${base64UrlEncode(mac)}`;
 }
 
-/** Decodes and verifies a cursor; anything malformed or tampered is a 400 `invalid_cursor`. */
+/**
+ * Decodes and verifies a cursor (signed with the current or, during a rotation, the previous
+ * secret); anything malformed or tampered is a 400 `invalid_cursor`.
+ */
 export async function decodeCursor(
-  secret: string,
+  secret: SecretSource,
   scope: string,
   cursor: string,
   shape: ReadonlyArray<"string" | "number">,
@@ -47,8 +60,11 @@ export async function decodeCursor(
   const payload = base64UrlDecode(payloadText ?? "");
   const mac = base64UrlDecode(macText ?? "");
   if (extra !== undefined || !payload || !mac || payload.length === 0) throw new ApiError("invalid_cursor");
-  const expected = await sign(secret, scope, payload);
-  if (!timingSafeEqualBytes(mac, expected)) throw new ApiError("invalid_cursor");
+  let verified = false;
+  for (const candidate of acceptedSecrets(secret)) {
+    if (timingSafeEqualBytes(mac, await sign(candidate, scope, payload))) verified = true;
+  }
+  if (!verified) throw new ApiError("invalid_cursor");
   let values: unknown;
   try {
     values = JSON.parse(utf8.decode(payload));
@@ -80,7 +96,7 @@ export interface Page<T> {
 export async function toPage<Row, Out>(
   rows: Row[],
   limit: number,
-  secret: string,
+  secret: SecretSource,
   scope: string,
   keyOf: (row: Row) => KeyValue[],
   present: (row: Row) => Out,

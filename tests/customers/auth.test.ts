@@ -136,20 +136,24 @@ describe("decideLoginAttempt", () => {
 });
 
 describe("LoginLimiter object", () => {
-  it("keeps its state in storage, clears it on reset and when the window alarm fires", async () => {
+  it("keeps its state in storage, clears it on unlock and when the window alarm fires", async () => {
     const stub = loginLimiter(env, "store_limiter", unique("limit"));
-    for (let i = 0; i < LOGIN_ATTEMPT_LIMIT; i++) expect((await stub.attempt()).allowed).toBe(true);
-    expect((await stub.attempt()).allowed).toBe(false);
+    for (let i = 0; i < LOGIN_ATTEMPT_LIMIT; i++) expect((await stub.attempt("198.51.100.1", "tag")).allowed).toBe(true);
+    expect((await stub.attempt("198.51.100.1", "tag")).allowed).toBe(false);
     const alarm = await runInDurableObject(stub, async (_instance, state) => {
-      expect(await state.storage.get("state")).toMatchObject({ attempts: LOGIN_ATTEMPT_LIMIT });
+      expect(await state.storage.get("addr:198.51.100.1")).toMatchObject({ attempts: LOGIN_ATTEMPT_LIMIT });
       return state.storage.getAlarm();
     });
     expect(alarm).toBeGreaterThan(Date.now() + (LOGIN_WINDOW_SECONDS - 60) * 1000);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect((await stub.attempt()).allowed).toBe(true);
-    await stub.reset();
     await runInDurableObject(stub, async (_instance, state) => {
-      expect(await state.storage.get("state")).toBeUndefined();
+      await state.storage.put("addr:198.51.100.1", { attempts: LOGIN_ATTEMPT_LIMIT, windowStartedAt: 0 });
+      await state.storage.put("account", { attempts: LOGIN_ATTEMPT_LIMIT, windowStartedAt: 0 });
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await stub.attempt("198.51.100.1", "tag")).allowed).toBe(true);
+    await stub.unlock();
+    await runInDurableObject(stub, async (_instance, state) => {
+      expect((await state.storage.list()).size).toBe(0);
       expect(await state.storage.getAlarm()).toBeNull();
     });
   });

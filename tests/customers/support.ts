@@ -39,7 +39,7 @@ export async function confirmationToken(store: TestStore, customerId: string): P
     expect(sent.status).toBe(202);
     await consumeDelivery(sent.body.id);
     const line = log.mock.calls.map((args) => String(args[0])).find((text) => text.includes(sent.body.id));
-    const token = line && /\/v1\/confirm\/(ect_[0-9A-Za-z]+)/.exec(JSON.parse(line).text)?.[1];
+    const token = line && /\/v1\/confirm#(ect_[0-9A-Za-z]+)/.exec(JSON.parse(line).text)?.[1];
     if (!token) throw new Error("no confirmation link was logged");
     return { token, deliveryId: sent.body.id };
   } finally {

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
+import { randomBase62 } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
 import { BODY_ERRORS, SECURITY, createRouter, errorResponses, jsonContent, jsonRequest } from "../../shared/openapi";
 import { requireCustomer } from "./customers.auth";
 import { login, revokeSession } from "./customers.auth.service";
-import { confirmEmail, isConfirmationTokenUsable } from "./customers.confirmation";
-import { loginLimiter } from "./customers.object";
+import { confirmEmail } from "./customers.confirmation";
+import { clientKey, loginLimiter } from "./customers.object";
 import { ConfirmBody, Confirmation, Customer, CustomerSession, LoginBody } from "./customers.schemas";
 import { orderFigures } from "./customers.order-figures";
 import { getCustomer, normalizeEmail, presentCustomer } from "./customers.service";
@@ -19,7 +20,7 @@ const loginRoute = createRoute({
   tags,
   summary: "Log a customer in",
   description:
-    "Returns a session token (`cst_...`, valid 30 days, stored hashed). At most 5 attempts per store and email in 15 minutes (429 with Retry-After); a successful login resets the count. A wrong password and an unknown email get the same answer.",
+    "Returns a session token (`cst_...`, valid 30 days, stored hashed). At most 5 attempts per account (store + email) and client address in 15 minutes, and 25 per account across addresses except from addresses that signed in before (429 with Retry-After); a success resets its address's count, and a password change or `POST /v1/customers/{id}/unlock-login` resets all. A wrong password and an unknown email get the same answer.",
   security: SECURITY.none,
   request: jsonRequest(LoginBody),
   responses: {
@@ -59,31 +60,35 @@ const confirmRoute = createRoute({
   responses: { 200: jsonContent(Confirmation, "The confirmed email"), ...errorResponses(...BODY_ERRORS) },
 });
 
-const TokenParam = z.object({
-  token: z.string().max(200).openapi({ param: { name: "token", in: "path" }, example: "ect_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J" }),
-});
 const HtmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+
+/** The page's button sends this; anything else (any shape, any length) gets the invalid-link page. */
+const ConfirmPageBody = z
+  .object({ token: z.string().openapi({ example: "ect_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J" }) })
+  .openapi("ConfirmPageBody");
 
 const confirmPageRoute = createRoute({
   method: "get",
-  path: "/v1/confirm/{token}",
+  path: "/v1/confirm",
   tags,
-  summary: "The confirmation link in the email: a page with a confirm button",
+  summary: "The confirmation link in the email (`/v1/confirm#<token>`): a page with a confirm button",
   description:
-    "For people. Changes nothing: mail scanners and link previews fetch links by themselves, so the page asks first and its button POSTs to the same URL. Invalid, used or expired links answer a 400 page.",
+    "For people. The token is in the URL fragment, which browsers never send, so it appears in no request log. The page changes nothing (mail scanners and link previews fetch links by themselves); its button POSTs `{ token }` to `/v1/confirm`.",
   security: SECURITY.none,
-  request: { params: TokenParam },
-  responses: { 200: HtmlPage("The confirm button"), 400: HtmlPage("Invalid, used or expired link") },
+  responses: {
+    200: HtmlPage("The confirm button"),
+    400: HtmlPage("A token sent in the query string (it would be logged) is refused with the invalid-link page"),
+  },
 });
 
 const confirmPagePostRoute = createRoute({
   method: "post",
-  path: "/v1/confirm/{token}",
+  path: "/v1/confirm",
   tags,
   summary: "Confirm an email address (the button on the link's page)",
-  description: "Consumes the token once and answers an HTML page; invalid, used or expired links answer a 400 page.",
+  description: "Consumes the token once and answers an HTML page; invalid, used or expired tokens, in any shape, answer a 400 page.",
   security: SECURITY.none,
-  request: { params: TokenParam },
+  request: jsonRequest(ConfirmPageBody),
   responses: { 200: HtmlPage("Confirmed"), 400: HtmlPage("Invalid, used or expired link") },
 });
 
@@ -100,11 +105,43 @@ function page(title: string, message: string, extra = ""): string {
 
 const INVALID_LINK_PAGE = page("This link does not work", "It is invalid, has expired or was already used. Ask the shop to send a new one.");
 
+// Reads the token from the fragment, drops it from the address bar and history, and on the button
+// POSTs it as JSON; the answer (an HTML page) replaces this one.
+const CONFIRM_SCRIPT = `
+const token = location.hash.slice(1);
+history.replaceState(null, "", location.pathname);
+const button = document.getElementById("confirm");
+if (!/^ect_[0-9A-Za-z]{32}$/.test(token)) {
+  document.querySelector("h1").textContent = "This link does not work";
+  document.querySelector("p").textContent = "It is invalid, has expired or was already used. Ask the shop to send a new one.";
+  button.remove();
+} else {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const response = await fetch("/v1/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token }) });
+    const answer = new DOMParser().parseFromString(await response.text(), "text/html");
+    document.title = answer.title;
+    document.body.replaceWith(document.adoptNode(answer.body));
+  });
+}`;
+
+function confirmPage(): { html: string; headers: Record<string, string> } {
+  const nonce = randomBase62(22);
+  const html = page(
+    "Confirm your email",
+    "Press the button to confirm this email address.",
+    `<button id="confirm" type="button">Confirm my email address</button><script nonce="${nonce}">${CONFIRM_SCRIPT}</script>`,
+  );
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'none'; base-uri 'none'`;
+  return { html, headers: { ...PAGE_HEADERS, "Content-Security-Policy": csp } };
+}
+
 export const authRouter = createRouter<AppEnv>()
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid("json");
     const gate = loginLimiter(c.env, body.store_id, normalizeEmail(body.email));
-    const session = await login(c.var.db, gate, { storeId: body.store_id, email: body.email, password: body.password });
+    const client = clientKey(c.req.header("CF-Connecting-IP"));
+    const session = await login(c.var.db, gate, { storeId: body.store_id, email: body.email, password: body.password, client });
     return c.json({ token: session.token, token_type: "Bearer" as const, expires_at: session.expiresAt, customer_id: session.customerId }, 201);
   })
   .openapi(logoutRoute, async (c) => {
@@ -123,18 +160,24 @@ export const authRouter = createRouter<AppEnv>()
     const confirmed = await confirmEmail(c.var.db, c.req.valid("json").token);
     return c.json({ customer_id: confirmed.customerId, email: confirmed.email, confirmed_at: confirmed.confirmedAt }, 200);
   })
-  .openapi(confirmPageRoute, async (c) => {
-    const { token } = c.req.valid("param");
-    if (!(await isConfirmationTokenUsable(c.var.db, token))) return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
-    const form = `<form method="post" action="/v1/confirm/${encodeURIComponent(token)}"><button type="submit">Confirm my email address</button></form>`;
-    return c.html(page("Confirm your email", "Press the button to confirm this email address.", form), 200, PAGE_HEADERS);
+  .openapi(confirmPageRoute, (c) => {
+    if (c.req.query("token") !== undefined) return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
+    const { html, headers } = confirmPage();
+    return c.html(html, 200, headers);
   })
-  .openapi(confirmPagePostRoute, async (c) => {
-    try {
-      await confirmEmail(c.var.db, c.req.valid("param").token);
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== "invalid_token") throw err;
-      return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
-    }
-    return c.html(page("Email confirmed", "Thank you: your email address is confirmed. You can close this page."), 200, PAGE_HEADERS);
-  });
+  .openapi(
+    confirmPagePostRoute,
+    async (c) => {
+      try {
+        await confirmEmail(c.var.db, c.req.valid("json").token);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== "invalid_token") throw err;
+        return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
+      }
+      return c.html(page("Email confirmed", "Thank you: your email address is confirmed. You can close this page."), 200, PAGE_HEADERS);
+    },
+    // People see this route: a body of any other shape is the same invalid-link page, never problem+json.
+    (result, c) => {
+      if (!result.success) return c.html(INVALID_LINK_PAGE, 400, PAGE_HEADERS);
+    },
+  );

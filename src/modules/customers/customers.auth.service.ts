@@ -1,11 +1,11 @@
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { PBKDF2_MAX_ITERATIONS, sha256Hex, verifyPassword } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
 import { newId, newSecret } from "../../shared/ids";
 import { addSeconds, nowIso } from "../../shared/time";
 import { storeIsLive } from "../stores";
-import { normalizeEmail } from "./customers.service";
+import { liveCustomer, normalizeEmail, notFound } from "./customers.service";
 import { confirmationTokens, customerEmails, customerSessions, customers } from "./customers.tables";
 
 /** Storefront sessions last 30 days; logout or a password change ends them earlier. */
@@ -21,8 +21,10 @@ export interface CustomerPrincipal {
 
 /** The login rate limiter as the service sees it (the LoginLimiter Durable Object in production). */
 export interface LoginGate {
-  attempt(): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
-  reset(): Promise<void>;
+  /** Counts an attempt from `client`; `credentialTag` changes when the password does (counters restart). */
+  attempt(client: string, credentialTag: string): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+  /** The password was right: `client`'s counter restarts. */
+  succeeded(client: string): Promise<void>;
 }
 
 // A well-formed hash at the production iteration count that matches no password: unknown emails and
@@ -33,30 +35,37 @@ export interface LoginInput {
   storeId: string;
   email: string;
   password: string;
+  /** The client address (`CF-Connecting-IP`), as counted by the gate. */
+  client: string;
+}
+
+/** Names the current password without revealing it: a password change gives the account fresh counters. */
+async function credentialTag(passwordHash: string | null): Promise<string> {
+  return passwordHash === null ? "none" : (await sha256Hex(passwordHash)).slice(0, 16);
 }
 
 /**
  * Email + password login. The attempt is counted by the gate first (429 with Retry-After when over
- * the limit); unknown email, missing password and wrong password all answer the same 401.
+ * the limit); unknown email, missing password and wrong password all answer the same 401. The session
+ * is only written if the verified password hash is still the customer's: a login that raced a password
+ * change gets a 401, never a session the change did not revoke.
  */
 export async function login(db: Db, gate: LoginGate, input: LoginInput) {
-  const [decision, [found]] = await Promise.all([
-    gate.attempt(),
-    db
-      .select({ id: customers.id, passwordHash: customers.passwordHash })
-      .from(customerEmails)
-      .innerJoin(customers, eq(customers.id, customerEmails.customerId))
-      .where(
-        and(
-          eq(customerEmails.storeId, input.storeId),
-          eq(customerEmails.emailNormalized, normalizeEmail(input.email)),
-          isNull(customerEmails.deletedAt),
-          isNull(customers.deletedAt),
-          storeIsLive(customers.storeId),
-        ),
-      )
-      .limit(1),
-  ]);
+  const [found] = await db
+    .select({ id: customers.id, passwordHash: customers.passwordHash })
+    .from(customerEmails)
+    .innerJoin(customers, eq(customers.id, customerEmails.customerId))
+    .where(
+      and(
+        eq(customerEmails.storeId, input.storeId),
+        eq(customerEmails.emailNormalized, normalizeEmail(input.email)),
+        isNull(customerEmails.deletedAt),
+        isNull(customers.deletedAt),
+        storeIsLive(customers.storeId),
+      ),
+    )
+    .limit(1);
+  const decision = await gate.attempt(input.client, await credentialTag(found?.passwordHash ?? null));
   if (!decision.allowed) {
     throw new ApiError("rate_limited", "Too many login attempts for this email; try again later", {
       headers: { "Retry-After": String(decision.retryAfterSeconds) },
@@ -64,25 +73,28 @@ export async function login(db: Db, gate: LoginGate, input: LoginInput) {
   }
   const verified = await verifyPassword(input.password, found?.passwordHash ?? DUMMY_HASH);
   if (!found || found.passwordHash === null || !verified) throw new ApiError("invalid_credentials");
-  await gate.reset();
-  return createSession(db, input.storeId, found.id);
+  await gate.succeeded(input.client);
+  const session = await createSession(db, input.storeId, found.id, found.passwordHash);
+  if (!session) throw new ApiError("invalid_credentials");
+  return session;
 }
 
-/** A new opaque session token (`cst_`), stored as its SHA-256. */
-export async function createSession(db: Db, storeId: string, customerId: string) {
+/**
+ * A new opaque session token (`cst_`), stored as its SHA-256. The insert happens only while the
+ * customer is live, in a live store, and still has `passwordHash` (null: the password changed since).
+ */
+export async function createSession(db: Db, storeId: string, customerId: string, passwordHash: string) {
   const token = newSecret("cst");
   const now = nowIso();
   const expiresAt = addSeconds(now, SESSION_TTL_SECONDS);
-  await db.insert(customerSessions).values({
-    id: newId("sess"),
-    storeId,
-    customerId,
-    tokenHash: await sha256Hex(token),
-    createdAt: now,
-    expiresAt,
-    revokedAt: null,
-  });
-  return { token, expiresAt, customerId };
+  const inserted = await db.all<{ id: string }>(sql`
+    INSERT INTO customer_sessions (id, store_id, customer_id, token_hash, created_at, expires_at, revoked_at)
+    SELECT ${newId("sess")}, ${storeId}, ${customerId}, ${await sha256Hex(token)}, ${now}, ${expiresAt}, NULL
+    FROM customers c
+    WHERE c.id = ${customerId} AND c.store_id = ${storeId} AND c.deleted_at IS NULL AND c.password_hash = ${passwordHash}
+      AND ${storeIsLive(sql`c.store_id`)}
+    RETURNING id`);
+  return inserted.length > 0 ? { token, expiresAt, customerId } : null;
 }
 
 /** Resolves a session token; revoked, expired, deleted-customer and deleted-store sessions are null. */
@@ -121,4 +133,18 @@ export async function purgeExpiredCustomerTokens(db: Db, now = Date.now()) {
     db.delete(customerSessions).where(or(lt(customerSessions.expiresAt, cutoff), lt(customerSessions.revokedAt, cutoff))),
     db.delete(confirmationTokens).where(lt(confirmationTokens.expiresAt, cutoff)),
   ]);
+}
+
+/**
+ * The store's back end unlocks storefront login for every live email of its customer (all counters
+ * and trusted addresses dropped); 404 when the customer is not the store's live customer.
+ */
+export async function unlockLogin(db: Db, limiterFor: (emailNormalized: string) => { unlock(): Promise<void> }, storeId: string, customerId: string) {
+  const rows = await db
+    .select({ email: customerEmails.emailNormalized })
+    .from(customers)
+    .leftJoin(customerEmails, and(eq(customerEmails.customerId, customers.id), isNull(customerEmails.deletedAt)))
+    .where(liveCustomer(storeId, customerId));
+  if (rows.length === 0) throw notFound();
+  await Promise.all(rows.flatMap((row) => (row.email === null ? [] : [limiterFor(row.email).unlock()])));
 }

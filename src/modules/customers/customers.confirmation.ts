@@ -7,6 +7,7 @@ import { ApiError } from "../../shared/errors";
 import { newId, newSecret } from "../../shared/ids";
 import { purposeKey } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
+import { storeIsLive } from "../stores";
 import type { Write } from "../idempotency";
 import { liveCustomerExists } from "./customers.service";
 import { type EmailDeliveryRow, confirmationTokens, customerEmails, emailDeliveries } from "./customers.tables";
@@ -174,22 +175,12 @@ export async function confirmEmail(db: Db, token: string) {
 
 const TOKEN_FORMAT = /^ect_[0-9A-Za-z]{32}$/;
 
-/** A token row (aliased `t`) that is unused, unexpired, and whose email and customer are live. */
+/** A token row (aliased `t`) that is unused, unexpired, and whose email, customer and store are live. */
 function usableToken(t: string, hash: string, now: string) {
   return sql`${sql.raw(t)}.token_hash = ${hash} AND ${sql.raw(t)}.used_at IS NULL AND ${sql.raw(t)}.expires_at > ${now}
     AND EXISTS (SELECT 1 FROM customer_emails e JOIN customers c ON c.id = e.customer_id
-                WHERE e.id = ${sql.raw(t)}.email_id AND e.deleted_at IS NULL AND c.deleted_at IS NULL)`;
-}
-
-/**
- * Whether a token would confirm now, without using it: the email link's page asks before it acts,
- * because mail scanners and link previews fetch links on their own.
- */
-export async function isConfirmationTokenUsable(db: Db, token: string): Promise<boolean> {
-  if (!TOKEN_FORMAT.test(token)) return false;
-  const hash = await sha256Hex(token);
-  const rows = await db.all<{ ok: number }>(sql`SELECT 1 AS ok FROM confirmation_tokens t WHERE ${usableToken("t", hash, nowIso())} LIMIT 1`);
-  return rows.length > 0;
+                WHERE e.id = ${sql.raw(t)}.email_id AND e.deleted_at IS NULL AND c.deleted_at IS NULL)
+    AND ${storeIsLive(sql.raw(`${t}.store_id`))}`;
 }
 
 function invalidToken(): ApiError {

@@ -1,8 +1,7 @@
-import { and, eq, lt, or, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
-import { aesGcmDecrypt } from "../../shared/crypto";
-import { purposeKey } from "../../shared/keys";
+import { decryptWithRotation } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
 import { ConfirmationPayload, EmailOutboxMessage } from "./customers.confirmation";
 import { type EmailDeliveryRow, emailDeliveries } from "./customers.tables";
@@ -34,7 +33,8 @@ function escapeHtml(text: string): string {
 
 function confirmationEmail(env: Bindings, to: string, payload: ConfirmationPayload): Email {
   const base = (env.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
-  const link = `${base}/v1/confirm/${payload.token}`;
+  // The token rides in the fragment, which browsers never send: it stays out of every request log.
+  const link = `${base}/v1/confirm#${payload.token}`;
   const subject = `Confirm your email for ${payload.store_name}`;
   const text = `Please confirm your email address for ${payload.store_name}:\n\n${link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this email.`;
   const html = `<p>Please confirm your email address for ${escapeHtml(payload.store_name)}:</p><p><a href="${escapeHtml(link)}">Confirm my email</a></p><p>The link works once and expires in 24 hours. If you did not sign up, ignore this email.</p>`;
@@ -79,11 +79,31 @@ export async function deliverEmail(db: Db, env: Bindings, deliveryId: string, at
     const [current] = await db.select({ status: emailDeliveries.status }).from(emailDeliveries).where(eq(emailDeliveries.id, deliveryId));
     return current?.status === "sending" ? { kind: "retry", delaySeconds: CLAIM_SECONDS } : { kind: "done" };
   }
+  try {
+    return await send(db, env, row, attempt);
+  } catch (err) {
+    // Whatever threw (an undecryptable payload, a storage error), the claim is not left to time out:
+    // the last attempt finishes the row as failed and erases its payload, earlier ones give it back.
+    const error = `Processing failed: ${err instanceof Error ? err.name : "error"}`;
+    if (attempt >= EMAIL_MAX_ATTEMPTS) await finish(db, row.id, "failed", error);
+    else await release(db, row.id, error);
+    throw err;
+  }
+}
+
+async function release(db: Db, id: string, lastError: string) {
+  await db
+    .update(emailDeliveries)
+    .set({ status: "queued", lastError, lockedUntil: null, updatedAt: nowIso() })
+    .where(and(eq(emailDeliveries.id, id), eq(emailDeliveries.status, "sending")));
+}
+
+async function send(db: Db, env: Bindings, row: EmailDeliveryRow, attempt: number): Promise<DeliveryOutcome> {
   if (row.payload === null) {
     await finish(db, row.id, "failed", "The email content is gone");
     return { kind: "done" };
   }
-  const payload = ConfirmationPayload.parse(JSON.parse(await aesGcmDecrypt(await purposeKey(env.SIGNING_SECRET, "email"), row.payload)));
+  const payload = ConfirmationPayload.parse(JSON.parse(await decryptWithRotation(env, "email", row.payload)));
   const email = confirmationEmail(env, row.toEmail, payload);
 
   if (!env.EMAIL_PROVIDER_URL) {
@@ -129,10 +149,7 @@ export async function deliverEmail(db: Db, env: Bindings, deliveryId: string, at
     // Retrying the last attempt hands the message to the dead-letter queue for operators.
     return { kind: "retry", delaySeconds: 0 };
   }
-  await db
-    .update(emailDeliveries)
-    .set({ status: "queued", lastError: error, lockedUntil: null, updatedAt: nowIso() })
-    .where(eq(emailDeliveries.id, row.id));
+  await release(db, row.id, error);
   return { kind: "retry", delaySeconds: retryDelaySeconds(attempt) };
 }
 
@@ -155,6 +172,56 @@ export async function consumeEmailOutbox(batch: MessageBatch<unknown>, env: Bind
         JSON.stringify({ level: "error", message: "email delivery crashed", delivery_id: parsed.data.delivery_id, error: err instanceof Error ? err.message : String(err) }),
       );
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+/**
+ * Queue consumer for `email-outbox-dlq`: a message lands here when every attempt failed, so its
+ * delivery is finished as failed with the payload (and the token in it) erased. A delivery another
+ * consumer is still sending is retried until its claim ends; finished ones are left as they are.
+ */
+export async function finishDeadEmails(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const db = createDb(env.DB);
+  for (const message of batch.messages) {
+    const parsed = EmailOutboxMessage.safeParse(message.body);
+    if (!parsed.success) {
+      console.error(JSON.stringify({ level: "error", message: "dropping malformed email-outbox-dlq message", message_id: message.id }));
+      message.ack();
+      continue;
+    }
+    const id = parsed.data.delivery_id;
+    try {
+      const now = nowIso();
+      const [failed] = await db
+        .update(emailDeliveries)
+        .set({
+          status: "failed",
+          payload: null,
+          lockedUntil: null,
+          updatedAt: now,
+          lastError: sql`COALESCE(${emailDeliveries.lastError} || ' ', '') || '(dead-lettered)'`,
+        })
+        .where(
+          and(
+            eq(emailDeliveries.id, id),
+            or(
+              eq(emailDeliveries.status, "queued"),
+              and(eq(emailDeliveries.status, "sending"), or(isNull(emailDeliveries.lockedUntil), lt(emailDeliveries.lockedUntil, now))),
+            ),
+          ),
+        )
+        .returning({ id: emailDeliveries.id });
+      if (failed) {
+        console.error(JSON.stringify({ level: "error", message: "email delivery dead-lettered", delivery_id: id, attempts: message.attempts }));
+        message.ack();
+        continue;
+      }
+      const [current] = await db.select({ status: emailDeliveries.status }).from(emailDeliveries).where(eq(emailDeliveries.id, id));
+      if (current?.status === "sending") message.retry({ delaySeconds: CLAIM_SECONDS });
+      else message.ack();
+    } catch {
+      message.retry({ delaySeconds: CLAIM_SECONDS });
     }
   }
 }

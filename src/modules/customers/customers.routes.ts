@@ -138,7 +138,7 @@ export const customersRouter = createRouter<AppEnv>()
   })
   .openapi(listCustomersRoute, async (c) => {
     const storeId = c.var.principal.storeId;
-    return c.json(await listCustomers(c.var.db, storeId, c.req.valid("query"), c.env.SIGNING_SECRET, orderFigures(c.env, storeId)), 200);
+    return c.json(await listCustomers(c.var.db, storeId, c.req.valid("query"), c.env, orderFigures(c.env, storeId)), 200);
   })
   .openapi(countCustomersRoute, async (c) => {
     return c.json({ count: await countCustomers(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);

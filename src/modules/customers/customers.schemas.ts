@@ -42,9 +42,9 @@ export const AddressInput = z
     country: z
       .string()
       .trim()
+      .regex(/^[A-Za-z]{2}$/, "An ISO 3166-1 alpha-2 country code")
       .toUpperCase()
-      .regex(/^[A-Z]{2}$/, "An ISO 3166-1 alpha-2 country code")
-      .openapi({ example: "AU" }),
+      .openapi({ example: "AU", description: "ISO 3166-1 alpha-2 code in any letter case (`us`, `US`); stored and returned in upper case" }),
     phone: z.string().trim().min(1).max(40).nullable().optional(),
     is_primary: z.boolean().optional().openapi({
       description: "Make this the primary address (the previous primary stops being primary). Defaults to true for a customer's first address.",

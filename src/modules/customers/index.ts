@@ -2,6 +2,7 @@ import type { AppEnv } from "../../context";
 import { createRouter } from "../../shared/openapi";
 import { addressesRouter } from "./customers.addresses.routes";
 import { authRouter } from "./customers.auth.routes";
+import { loginAdminRouter } from "./customers.auth.unlock.routes";
 import { emailsRouter } from "./customers.emails.routes";
 import { customersRouter as coreRouter } from "./customers.routes";
 
@@ -10,12 +11,13 @@ export const customersRouter = createRouter<AppEnv>()
   .route("/", coreRouter)
   .route("/", addressesRouter)
   .route("/", emailsRouter)
-  .route("/", authRouter);
+  .route("/", authRouter)
+  .route("/", loginAdminRouter);
 
 export { requireCustomer } from "./customers.auth";
 export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
 export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
-export { consumeEmailOutbox } from "./customers.consumer";
+export { consumeEmailOutbox, finishDeadEmails } from "./customers.consumer";
 export { LoginLimiter } from "./customers.object";
-export { assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";
+export { assertCustomerExists, assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";
 export { Customer } from "./customers.schemas";

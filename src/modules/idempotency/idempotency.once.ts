@@ -54,7 +54,7 @@ export async function once<E extends KernelEnv, R, T extends Response, S = unkno
   render: (result: R, snapshot: S) => T | Promise<T>,
 ): Promise<T> {
   const db = c.var.db;
-  const secret = c.env.SIGNING_SECRET;
+  const secret = c.env;
   const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), options.required ?? false);
   let claimed: { id: string; holder: string } | null = null;
   if (key !== null) {

@@ -1,7 +1,7 @@
 import { type SQL, and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { aesGcmDecrypt, aesGcmEncrypt, randomBase62, sha256Hex } from "../../shared/crypto";
-import { purposeKey } from "../../shared/keys";
+import { aesGcmEncrypt, randomBase62, sha256Hex } from "../../shared/crypto";
+import { type SecretSource, currentSecret, decryptWithRotation, purposeKey } from "../../shared/keys";
 import { addSeconds, nowIso } from "../../shared/time";
 import { idempotencyKeys } from "./idempotency.tables";
 
@@ -36,7 +36,7 @@ export function recordId(scope: IdempotencyScope): Promise<string> {
  * Claims a key in one statement: inserts it, or takes over a record that expired or whose holder
  * stopped without finishing. Anything else is an existing live record, returned for replay.
  */
-export async function claim(db: Db, scope: IdempotencyScope, requestHash: string, secret: string): Promise<ClaimResult> {
+export async function claim(db: Db, scope: IdempotencyScope, requestHash: string, secret: SecretSource): Promise<ClaimResult> {
   const id = await recordId(scope);
   const holder = randomBase62(16);
   const now = nowIso();
@@ -64,24 +64,52 @@ export async function claim(db: Db, scope: IdempotencyScope, requestHash: string
 }
 
 /** Looks at an existing record: the same request, finished, is a replay. */
-export async function inspect(db: Db, id: string, requestHash: string, secret: string): Promise<ClaimResult> {
+export async function inspect(db: Db, id: string, requestHash: string, secret: SecretSource): Promise<ClaimResult> {
   const row = await db.query.idempotencyKeys.findFirst({ where: eq(idempotencyKeys.id, id) });
   if (!row) return { kind: "in_flight" };
   if (row.requestHash !== requestHash) return { kind: "mismatch" };
   if (row.state !== "done" || row.result === null) return { kind: "in_flight" };
-  const key = await purposeKey(secret, "idempotency");
+  let result: string;
+  try {
+    result = await decryptWithRotation(secret, "idempotency", row.result);
+  } catch {
+    // Sealed under a secret that is neither current nor previous: the outcome is gone, so the
+    // record counts as expired and this request takes it over and runs again (never a 500).
+    return reclaimUnreadable(db, id, requestHash, row.result);
+  }
   return {
     kind: "replay",
     outcome: {
-      result: JSON.parse(await aesGcmDecrypt(key, row.result)),
+      result: JSON.parse(result),
       snapshot: row.snapshot === null ? null : JSON.parse(row.snapshot),
     },
   };
 }
 
-/** The result as stored: AES-GCM under the idempotency key (it may hold a secret shown once). */
-export async function sealResult(result: unknown, secret: string): Promise<string> {
-  return aesGcmEncrypt(await purposeKey(secret, "idempotency"), JSON.stringify(result ?? null));
+async function reclaimUnreadable(db: Db, id: string, requestHash: string, unreadable: string): Promise<ClaimResult> {
+  const holder = randomBase62(16);
+  const now = nowIso();
+  const taken = await db
+    .update(idempotencyKeys)
+    .set({
+      requestHash,
+      state: "in_flight",
+      holder,
+      result: null,
+      snapshot: null,
+      createdAt: now,
+      lockedUntil: addSeconds(now, LOCK_SECONDS),
+      expiresAt: addSeconds(now, RETENTION_SECONDS),
+    })
+    .where(and(eq(idempotencyKeys.id, id), eq(idempotencyKeys.state, "done"), eq(idempotencyKeys.result, unreadable)))
+    .returning({ id: idempotencyKeys.id });
+  // Another retry took it over first: wait for that one like any in-flight request.
+  return taken.length > 0 ? { kind: "claimed", id, holder } : { kind: "in_flight" };
+}
+
+/** The result as stored: AES-GCM under the idempotency key of the current secret (it may hold a secret shown once). */
+export async function sealResult(result: unknown, secret: SecretSource): Promise<string> {
+  return aesGcmEncrypt(await purposeKey(currentSecret(secret), "idempotency"), JSON.stringify(result ?? null));
 }
 
 /**

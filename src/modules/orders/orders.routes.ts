@@ -101,7 +101,7 @@ function assertOrderId(id: string) {
 
 async function listPage(c: Context<AppEnv>, filters: OrderFilters, limit: number, cursor: string | undefined) {
   const storeId = c.var.principal.storeId;
-  const secret = c.env.SIGNING_SECRET;
+  const secret = c.env;
   // The cursor is bound to the store and the exact filters it was issued for.
   const scope = `orders:${storeId}:${canonicalJson(filters)}`;
   const after = cursor ? ((await decodeCursor(secret, scope, cursor, ["string", "string"])) as [string, string]) : null;

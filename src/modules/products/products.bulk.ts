@@ -107,15 +107,13 @@ export async function bulkUpsertProducts(db: Db, storeId: string, storeCurrency:
 
   const creates = plans.filter((p) => p.kind === "create");
   const updates = plans.filter((p) => p.kind === "update");
-  // Two parameters per update plus two per guard: 48 updates per guard statement.
-  const guards = chunkForParams(updates, 2, 96).map((chunk) => {
-    const pinned = sql.join(
-      chunk.map((u) => sql`(id = ${u.id} AND version = ${u.version})`),
-      sql` OR `,
-    );
-    const allUnchanged = sql`(SELECT count(*) FROM products WHERE store_id = ${storeId} AND deleted_at IS NULL AND (${pinned})) = ${chunk.length}`;
-    return batchable(db.$client, db.run(batchGuard(allUnchanged)));
-  });
+  // One guard for every pinned version, whatever the batch size: the (id, version) pairs travel as one
+  // bound JSON array, so neither D1's 100 parameters nor SQLite's expression depth of 100 limits it.
+  const pinned = JSON.stringify(updates.map((u) => [u.id, u.version]));
+  const allUnchanged = sql`(SELECT count(*) FROM products p JOIN json_each(${pinned}) j
+    ON p.id = json_extract(j.value, '$[0]') AND p.version = json_extract(j.value, '$[1]')
+    WHERE p.store_id = ${storeId} AND p.deleted_at IS NULL) = ${updates.length}`;
+  const guards = updates.length > 0 ? [batchable(db.$client, db.run(batchGuard(allUnchanged)))] : [];
   const createStatements = insertStatements(db, creates.map((c) => c.row), now);
   const updateParts = updates.map((u) => updateStatements(db, storeId, u.id, u.input, u.version, now));
   const statements = [

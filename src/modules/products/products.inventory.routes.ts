@@ -75,7 +75,7 @@ export const inventoryRouter = createRouter<AppEnv>()
       c.var.principal.storeId,
       c.req.valid("param").id,
       c.req.valid("query"),
-      c.env.SIGNING_SECRET,
+      c.env,
     );
     return c.json(page, 200);
   });

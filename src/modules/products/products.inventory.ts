@@ -6,7 +6,9 @@ import type { Write } from "../idempotency";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
+import { MAX_INVENTORY } from "./products.schemas";
 import { getProduct, liveProduct, notFound } from "./products.service";
 import { type InventoryLedgerRow, inventoryLedger, products } from "./products.tables";
 
@@ -26,9 +28,10 @@ export function presentLedgerEntry(row: InventoryLedgerRow) {
 
 /**
  * Changes stock atomically and records it in the ledger. The ledger insert and the update carry the
- * same condition (live product, result not below zero) and run in one batch, which D1 executes as
+ * same condition (live product, result between 0 and MAX_INVENTORY) and run in one batch, which D1 executes as
  * one transaction with nothing interleaved: both apply or neither does, and concurrent adjustments
- * serialize without losing an update. A refused decrement is 409 `insufficient_inventory`.
+ * serialize without losing an update. A refused decrement is 409 `insufficient_inventory`; an
+ * increment past MAX_INVENTORY is 422 `business_rule_violation`.
  */
 export function changeInventory(
   db: Db,
@@ -42,7 +45,9 @@ export function changeInventory(
   const live = liveProduct(storeId, productId);
   const isAdjust = change.adjust !== undefined;
   const newQuantity = isAdjust ? sql`${products.inventory} + ${change.adjust}` : sql`${change.set}`;
-  const applies = isAdjust ? and(live, sql`${products.inventory} + ${change.adjust} >= 0`)! : live;
+  const applies = isAdjust
+    ? and(live, sql`${products.inventory} + ${change.adjust} BETWEEN 0 AND ${MAX_INVENTORY}`)!
+    : live;
   const kind = isAdjust ? "adjust" : "set";
   return {
     statements: [
@@ -66,6 +71,11 @@ export function changeInventory(
     refused: async (err) => {
       if (!isBatchGuardFailure(err)) return undefined;
       const current = await getProduct(db, storeId, productId);
+      if (isAdjust && current.inventory + change.adjust > MAX_INVENTORY) {
+        return new ApiError("business_rule_violation", `Stock may not exceed ${MAX_INVENTORY}; it is ${current.inventory}`, {
+          extra: { inventory: current.inventory, max_inventory: MAX_INVENTORY },
+        });
+      }
       return new ApiError("insufficient_inventory", `Only ${current.inventory} in stock`, { extra: { inventory: current.inventory } });
     },
   };
@@ -84,7 +94,7 @@ export async function listInventoryLedger(
   storeId: string,
   productId: string,
   page: { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
 ): Promise<Page<ReturnType<typeof presentLedgerEntry>>> {
   const scope = `inventory_ledger:${storeId}:${productId}`;
   const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;

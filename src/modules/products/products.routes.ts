@@ -163,14 +163,14 @@ export const productsRouter = createRouter<AppEnv>()
     );
   })
   .openapi(listProductsRoute, async (c) => {
-    const page = await listProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    const page = await listProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env);
     return c.json(page, 200);
   })
   .openapi(countProductsRoute, async (c) => {
     return c.json({ count: await countProducts(c.var.db, c.var.principal.storeId, c.req.valid("query")) }, 200);
   })
   .openapi(searchProductsRoute, async (c) => {
-    const page = await searchProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    const page = await searchProducts(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env);
     return c.json(page, 200);
   })
   .openapi(bulkProductsRoute, async (c) => {

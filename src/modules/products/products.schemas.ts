@@ -139,10 +139,25 @@ export const BulkProductsResult = z
   })
   .openapi("BulkProductsResult");
 
+/**
+ * The one rule for text equality filters: case-insensitive, exact otherwise (no trimming of inner
+ * spaces, no prefix match). SQLite folds only ASCII letters for `vendor` and `product_type`; tags are
+ * stored lowercase, so for them every letter folds.
+ */
+const TEXT_FILTER_RULE = "Exact match, case-insensitive (`acme` matches `Acme`)";
+
 const filterFields = {
-  vendor: z.string().max(255).optional().openapi({ param: { name: "vendor", in: "query" }, example: "Acme Pottery" }),
-  product_type: z.string().max(255).optional().openapi({ param: { name: "product_type", in: "query" }, example: "Mug" }),
-  tag: TagSchema.optional().openapi({ param: { name: "tag", in: "query" }, example: "summer" }),
+  vendor: z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({ param: { name: "vendor", in: "query" }, example: "Acme Pottery", description: `${TEXT_FILTER_RULE}; ASCII letters fold, other letters must match exactly` }),
+  product_type: z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({ param: { name: "product_type", in: "query" }, example: "Mug", description: `${TEXT_FILTER_RULE}; ASCII letters fold, other letters must match exactly` }),
+  tag: TagSchema.optional().openapi({ param: { name: "tag", in: "query" }, example: "summer", description: `${TEXT_FILTER_RULE}; every letter folds (tags are stored lowercase)` }),
   min_price_cents: z.coerce
     .number()
     .int()
@@ -193,7 +208,10 @@ export const InventoryBody = z
       .max(MAX_INVENTORY)
       .refine((n) => n !== 0, { message: "Must not be 0" })
       .optional()
-      .openapi({ description: "Add (positive) or remove (negative) stock", example: -2 }),
+      .openapi({
+        description: `Add (positive) or remove (negative) stock; the result must stay between 0 (else 409 \`insufficient_inventory\`) and ${MAX_INVENTORY} (else 422 \`business_rule_violation\`)`,
+        example: -2,
+      }),
     set: z.number().int().min(0).max(MAX_INVENTORY).optional().openapi({ description: "Set the stock to this value", example: 40 }),
     reason: z.string().trim().min(1).max(200).optional().openapi({ description: "Recorded in the ledger", example: "stocktake" }),
   })

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { sha256Hex } from "../../shared/crypto";
 import { type Page, decodeCursor, encodeCursor } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { type ProductView, presentProduct } from "./products.service";
 import type { ProductRow } from "./products.tables";
 
@@ -50,7 +51,7 @@ export interface SearchInput {
  * be no more stable than an offset. Pages are exact while the index is unchanged; a write between
  * pages can shift a result by a position.
  */
-export async function searchProducts(db: Db, storeId: string, input: SearchInput, signingSecret: string): Promise<Page<ProductView>> {
+export async function searchProducts(db: Db, storeId: string, input: SearchInput, signingSecret: SecretSource): Promise<Page<ProductView>> {
   const scope = `products_search:${storeId}:${await sha256Hex(`${input.available === true}\u0000${input.q}`)}`;
   const offset = input.cursor ? Number((await decodeCursor(signingSecret, scope, input.cursor, ["number"]))[0]) : 0;
   const terms = buildMatchQuery(input.q);

@@ -5,6 +5,7 @@ import { batchable, chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import {
@@ -39,9 +40,27 @@ export function presentProduct(row: ProductDraft) {
 
 export type ProductView = ReturnType<typeof presentProduct>;
 
-/** Deduplicated, sorted: the canonical tag set stored in `products.tags`. */
+/**
+ * Orders strings by Unicode code point, which is the order of their UTF-8 bytes and so SQLite's
+ * BINARY collation. JavaScript's default sort compares UTF-16 units and puts astral characters
+ * (surrogate pairs) before U+E000-U+FFFF, which would disagree with the tag rows' `ORDER BY tag`.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(j)!;
+    if (ca !== cb) return ca - cb;
+    i += ca > 0xffff ? 2 : 1;
+    j += cb > 0xffff ? 2 : 1;
+  }
+  return a.length - i - (b.length - j);
+}
+
+/** Deduplicated, sorted by code point (as SQL sorts the tag rows): the tag set stored in `products.tags`. */
 export function canonicalTags(tags: readonly string[]): string[] {
-  return [...new Set(tags)].sort();
+  return [...new Set(tags)].sort(compareCodePoints);
 }
 
 /** The live product `id` of `storeId`; other stores' and deleted products never match. */
@@ -217,8 +236,8 @@ function filterConditions(storeId: string, filters: ProductFilters): SQL {
   return and(
     eq(products.storeId, storeId),
     isNull(products.deletedAt),
-    filters.vendor !== undefined ? eq(products.vendor, filters.vendor) : undefined,
-    filters.product_type !== undefined ? eq(products.productType, filters.product_type) : undefined,
+    filters.vendor !== undefined ? sql`${products.vendor} = ${filters.vendor} COLLATE NOCASE` : undefined,
+    filters.product_type !== undefined ? sql`${products.productType} = ${filters.product_type} COLLATE NOCASE` : undefined,
     filters.min_price_cents !== undefined ? gte(products.priceCents, filters.min_price_cents) : undefined,
     filters.max_price_cents !== undefined ? lte(products.priceCents, filters.max_price_cents) : undefined,
     filters.created_after !== undefined ? gte(products.createdAt, filters.created_after) : undefined,
@@ -235,7 +254,7 @@ export async function listProducts(
   db: Db,
   storeId: string,
   query: ProductFilters & { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  signingSecret: SecretSource,
 ): Promise<Page<ProductView>> {
   const scope = `products:${storeId}`;
   const after = query.cursor ? await decodeCursor(signingSecret, scope, query.cursor, ["string", "string"]) : null;

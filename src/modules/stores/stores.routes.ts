@@ -178,7 +178,7 @@ export const storesRouter = createRouter<AppEnv>()
   .openapi(createKeyRoute, async (c) => {
     const storeId = c.var.principal.storeId;
     const name = c.req.valid("json").name ?? null;
-    return once(c, { storeId }, () => createApiKey(c.var.db, storeId, name), ({ row, secret }) =>
+    return once(c, { storeId }, () => createApiKey(c.var.db, c.var.principal, name), ({ row, secret }) =>
       c.json({ ...presentApiKey(row), secret }, 201),
     );
   })
@@ -189,6 +189,6 @@ export const storesRouter = createRouter<AppEnv>()
   .openapi(revokeKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
     if (!id.startsWith("key_")) throw new ApiError("not_found", "API key not found");
-    await revokeApiKey(c.var.db, c.var.principal.storeId, id);
+    await revokeApiKey(c.var.db, c.var.principal, id);
     return c.body(null, 204);
   });

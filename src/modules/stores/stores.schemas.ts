@@ -87,3 +87,22 @@ export const AccessToken = z
     expires_at: Timestamp,
   })
   .openapi("AccessToken");
+
+export const AccessTokenInfo = z
+  .object({
+    id: z.string().openapi({ example: "tok_0aB1cD2eF3gH4iJ5kL6mN7" }),
+    prefix: z.string().openapi({ example: "at_Pq8R", description: "First characters of the token, for recognition" }),
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    last_used_at: Timestamp.nullable(),
+  })
+  .openapi("AccessTokenInfo");
+
+export const AccessTokenPage = pageSchema(AccessTokenInfo, "AccessTokenPage");
+
+export const RotatedAppSecret = z
+  .object({
+    app_id: z.string().openapi({ example: "app_3kLq9ZxV0b2Nn5Tt8WmYpR" }),
+    app_secret: z.string().openapi({ example: "as_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J", description: "Shown once" }),
+  })
+  .openapi("RotatedAppSecret");

@@ -150,8 +150,19 @@ export async function getStore(db: Db, storeId: string): Promise<StoreRow> {
   return store;
 }
 
-export async function createApiKey(db: Db, storeId: string, name: string | null) {
-  const key = newApiKeyRow(storeId, name, nowIso());
+/**
+ * Credential management (API keys, the app secret) needs an API key: an access token is a 24-hour
+ * grant derived from the app secret and must not be able to mint or remove lasting credentials.
+ */
+export function assertApiKey(principal: Pick<Principal, "kind">): void {
+  if (principal.kind !== "api_key") {
+    throw new ApiError("forbidden", "Access tokens cannot manage API keys or the app secret; use an API key (sk_...)");
+  }
+}
+
+export async function createApiKey(db: Db, principal: Pick<Principal, "kind" | "storeId">, name: string | null) {
+  assertApiKey(principal);
+  const key = newApiKeyRow(principal.storeId, name, nowIso());
   const row = key.row(await sha256Hex(key.secret));
   return { statements: [db.insert(credentials).values(row)], result: { row, secret: key.secret } } satisfies Write<unknown>;
 }
@@ -186,7 +197,9 @@ export async function listApiKeys(
 }
 
 /** Revokes one of the store's API keys; another store's key or an already revoked key is 404. */
-export async function revokeApiKey(db: Db, storeId: string, keyId: string) {
+export async function revokeApiKey(db: Db, principal: Pick<Principal, "kind" | "storeId">, keyId: string) {
+  assertApiKey(principal);
+  const storeId = principal.storeId;
   const [revoked] = await db
     .update(credentials)
     .set({ revokedAt: nowIso() })
@@ -226,6 +239,99 @@ export async function issueAccessToken(db: Db, appId: string, appSecret: string)
   };
   await db.insert(credentials).values(row);
   return { token, expiresAt: row.expiresAt! };
+}
+
+export function presentAccessToken(row: CredentialRow) {
+  return {
+    id: row.id,
+    prefix: row.displayPrefix,
+    created_at: row.createdAt,
+    expires_at: row.expiresAt!,
+    last_used_at: row.lastUsedAt,
+  };
+}
+
+/** The store's live (unrevoked, unexpired) access tokens, newest first; never their secrets. */
+export async function listAccessTokens(
+  db: Db,
+  storeId: string,
+  page: { limit: number; cursor?: string | undefined },
+  signingSecret: string,
+): Promise<Page<ReturnType<typeof presentAccessToken>>> {
+  const scope = `access_tokens:${storeId}`;
+  const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;
+  const rows = await db
+    .select()
+    .from(credentials)
+    .where(
+      and(
+        eq(credentials.storeId, storeId),
+        eq(credentials.kind, "access_token"),
+        isNull(credentials.revokedAt),
+        gt(credentials.expiresAt, nowIso()),
+        after
+          ? or(
+              lt(credentials.createdAt, String(after[0])),
+              and(eq(credentials.createdAt, String(after[0])), lt(credentials.id, String(after[1]))),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(credentials.createdAt), desc(credentials.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentAccessToken);
+}
+
+/** Revokes one of the store's live access tokens at once (this isolate's cache too); otherwise 404. */
+export async function revokeAccessToken(db: Db, storeId: string, tokenId: string) {
+  const [revoked] = await db
+    .update(credentials)
+    .set({ revokedAt: nowIso() })
+    .where(
+      and(
+        eq(credentials.id, tokenId),
+        eq(credentials.storeId, storeId),
+        eq(credentials.kind, "access_token"),
+        isNull(credentials.revokedAt),
+        gt(credentials.expiresAt, nowIso()),
+      ),
+    )
+    .returning({ id: credentials.id });
+  if (!revoked) throw new ApiError("not_found", "Access token not found");
+  evictPrincipals((p) => p.credentialId === tokenId);
+}
+
+/**
+ * Replaces the app secret (API key only) and revokes every access token of the store in the same
+ * batch: they were all issued from the old secret. The new secret is returned only here.
+ */
+export async function rotateAppSecret(db: Db, principal: Pick<Principal, "kind" | "storeId">) {
+  assertApiKey(principal);
+  const storeId = principal.storeId;
+  const appSecret = newSecret("as");
+  const now = nowIso();
+  const [rotated] = await db.batch([
+    db
+      .update(stores)
+      .set({ appSecretHash: await sha256Hex(appSecret) })
+      .where(and(eq(stores.id, storeId), isNull(stores.deletedAt)))
+      .returning({ appId: stores.appId }),
+    db
+      .update(credentials)
+      .set({ revokedAt: now })
+      .where(
+        and(
+          eq(credentials.storeId, storeId),
+          eq(credentials.kind, "access_token"),
+          isNull(credentials.revokedAt),
+          sql`EXISTS (SELECT 1 FROM ${stores} WHERE ${stores.id} = ${storeId} AND ${stores.deletedAt} IS NULL)`,
+        ),
+      ),
+  ]);
+  evictPrincipals((p) => p.storeId === storeId);
+  const store = rotated[0];
+  if (!store) throw new ApiError("not_found", "Store not found");
+  return { appId: store.appId, appSecret };
 }
 
 /**
