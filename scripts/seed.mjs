@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Creates a demo store with a few products on a running local API (`npm start`) and prints its key.
 //   npm run seed                         against http://127.0.0.1:8787 with the .dev.vars operator token
+//   PORT=8788 npm run seed               against the same port `PORT=8788 npm start` serves on
 //   EDGESHOP_URL=... OPERATOR_TOKEN=... npm run seed
 import { readFileSync } from "node:fs";
 
-const base = process.env.EDGESHOP_URL ?? "http://127.0.0.1:8787";
+const base = process.env.EDGESHOP_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 const operator = process.env.OPERATOR_TOKEN ?? readDevVar("OPERATOR_TOKEN");
 
 function readDevVar(name) {

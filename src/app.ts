@@ -1,11 +1,10 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
-import { healthRouter } from "./modules/health";
+import { docsRouter, healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
 import { storeCredentialsRouter, storesRouter } from "./modules/stores";
@@ -71,7 +70,7 @@ export function createApp() {
     },
     servers: [{ url: "/" }],
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "edgeshop API reference" }));
+  app.route("/", docsRouter);
 
   const allowed = allowedMethods(app.routes);
   app.notFound((c) => {

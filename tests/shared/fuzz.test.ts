@@ -17,6 +17,8 @@ interface Operation {
   security: string[];
   headers: Array<{ name: string; required: boolean }>;
   example: unknown;
+  /** Media types the document declares per status (an HTML page for people, or problem+json). */
+  responses: Record<string, string[]>;
 }
 
 type Doc = {
@@ -45,6 +47,7 @@ function jsonOperations(doc: Doc): Operation[] {
           .filter((p: { in: string }) => p.in === "header")
           .map((p: { name: string; required?: boolean }) => ({ name: p.name, required: p.required === true })),
         example: exampleOf(doc, content.schema),
+        responses: Object.fromEntries(Object.entries(op.responses ?? {}).map(([status, r]: [string, any]) => [status, Object.keys(r?.content ?? {})])),
       });
     }
   }
@@ -157,8 +160,11 @@ describe("fuzzing every JSON request body", () => {
           }
           sent += 1;
           const res = await call(op.method, path, { rawBody: text, headers });
-          const problem = res.status >= 400 && !(res.headers.get("Content-Type") ?? "").startsWith("application/problem+json");
-          if (res.status >= 500 || problem || (res.status >= 400 && typeof res.body?.code !== "string")) {
+          const type = (res.headers.get("Content-Type") ?? "").split(";")[0]!;
+          // A page for people (the email confirmation page) may declare HTML errors; everything else is problem+json.
+          const html = type === "text/html" && (op.responses[String(res.status)] ?? []).includes("text/html");
+          const problem = res.status >= 400 && !html && type !== "application/problem+json";
+          if (res.status >= 500 || problem || (res.status >= 400 && !html && typeof res.body?.code !== "string")) {
             failures.push(`${op.method} ${op.path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)} for ${text.slice(0, 300)}`);
             return false;
           }

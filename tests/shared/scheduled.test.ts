@@ -1,15 +1,44 @@
+/// <reference types="vite/client" />
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { SCHEDULE } from "../../src/scheduled";
 import { OPERATOR, call, createStore, entry, unique } from "../helpers";
+import wranglerToml from "../../wrangler.toml?raw";
 
-describe("cron: 17 * * * *", () => {
-  it("is declared in wrangler.toml's crons and the lookup table alike", () => {
-    expect(Object.keys(SCHEDULE)).toEqual(["* * * * *", "17 * * * *"]);
+/** The `crons` of wrangler.toml's `[triggers]` table (the schedule Cloudflare actually runs). */
+function configuredCrons(toml: string): string[] {
+  // Drops comments but keeps a "#" inside a quoted string (cron's nth-weekday syntax, e.g. "0 9 * * 1#2").
+  const lines = toml.split("\n").map((line) => line.replace(/^((?:[^#"']|"[^"]*"|'[^']*')*)#.*$/, "$1").trim());
+  const start = lines.indexOf("[triggers]");
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && line.startsWith("["));
+  const table = lines.slice(start + 1, end < 0 ? undefined : end).join(" ");
+  const array = /\bcrons\s*=\s*\[([^\]]*)\]/.exec(table);
+  return array ? [...array[1]!.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2]!) : [];
+}
+
+const CRONS = configuredCrons(wranglerToml);
+
+describe("cron triggers", () => {
+  it("reads the crons from wrangler.toml", () => {
+    expect(configuredCrons('[vars]\nA = "b"\n\n[triggers]\n# hourly\ncrons = [\n  "17 * * * *", # purge\n  "0 9 * * 1#2"\n]\n')).toEqual(["17 * * * *", "0 9 * * 1#2"]);
+    expect(CRONS.length).toBeGreaterThan(0);
   });
 
+  it("has jobs in SCHEDULE for every configured cron, and no job on a cron Cloudflare never fires", () => {
+    for (const cron of CRONS) expect(SCHEDULE[cron]?.length ?? 0, `jobs for "${cron}"`).toBeGreaterThan(0);
+    expect(Object.keys(SCHEDULE).sort()).toEqual([...CRONS].sort());
+  });
+
+  it.each(CRONS)("runs %s through the real Worker entry", async (cron) => {
+    const result = await entry().scheduled({ cron, scheduledTime: new Date() });
+    expect(result.outcome).toBe("ok");
+  });
+});
+
+describe("cron: 17 * * * *", () => {
   it("purges idempotency records past retention and long-expired access tokens, and nothing else", async () => {
     const store = await createStore();
     const keep = unique("keep");
@@ -39,10 +68,5 @@ describe("cron: 17 * * * *", () => {
       .first<{ n: number }>();
     expect(tokens!.n).toBe(1);
     expect((await call("GET", "/v1/store", { token: fresh.body.access_token })).status).toBe(200);
-  });
-
-  it("runs through the real Worker entry", async () => {
-    const result = await entry().scheduled({ cron: "17 * * * *", scheduledTime: new Date() });
-    expect(result.outcome).toBe("ok");
   });
 });

@@ -1,1 +1,2 @@
+export { docsRouter } from "./docs.routes";
 export { healthRouter } from "./health.routes";
