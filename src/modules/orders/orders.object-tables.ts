@@ -3,8 +3,10 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 import { CANCELLATION_REASONS, ORDER_STATUSES } from "./orders.schemas";
 
 // The OrderStream object's own SQLite tables (not D1), declared once. Property names are the API's
-// field names, so a row is an Order without its lines. Migrations: `npm run db:generate:orders-object`
-// writes object-migrations/, which the object applies on start (stream_meta.schema_version counts them).
+// field names, so a row is an Order without its lines. Migrations: after a change here run
+// `npx drizzle-kit generate --config drizzle.orders-object.config.ts` and then
+// `node src/modules/orders/object-migrations/sync.mjs`; the object applies them on start
+// (stream_meta.schema_version counts them).
 
 export const orders = sqliteTable(
   "orders",
