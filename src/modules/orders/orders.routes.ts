@@ -19,7 +19,7 @@ import {
 import { decodeCursor, toPage } from "../../shared/pagination";
 import { etag, parseIfMatch, staleVersion } from "../../shared/versioning";
 import { requireStore } from "../stores";
-import type { CommandResult, IdempotencyClaim } from "./orders.object";
+import { checkOrderInput } from "./orders.checks";
 import {
   CancelOrderBody,
   CreateOrderBody,
@@ -33,7 +33,7 @@ import {
   TransitionBody,
   UpdateOrderBody,
 } from "./orders.schemas";
-import type { OrderAction, OrderRuleFailure } from "./orders.service";
+import type { CommandResult, IdempotencyClaim, OrderAction, OrderRuleFailure } from "./orders.service";
 import { orderStream } from "./orders.stream";
 
 const tags = ["Orders"];
@@ -85,6 +85,7 @@ async function idempotencyClaim(c: Context<AppEnv>, route: string, required: boo
   const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), required);
   if (key === null) return null;
   const body = await parsedBody(c);
+  // Scoped by store (the object) + method + route; credentialId only serves objects of the previous version during a rollout.
   return {
     credentialId: c.var.principal.credentialId,
     method: c.req.method,
@@ -243,11 +244,16 @@ async function runTransition(
 
 export const ordersRouter = createRouter<AppEnv>()
   .openapi(createOrderRoute, async (c) => {
-    const input = c.req.valid("json");
+    const body = c.req.valid("json");
     const idempotency = (await idempotencyClaim(c, "/v1/orders", true))!;
     const { storeId, store } = c.var.principal;
+    const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);
+    const object = orderStream(c.env, storeId);
+    // A refusal still goes to the stream: a stored success for this key replays instead.
     const result = await stream(() =>
-      orderStream(c.env, storeId).createOrder({ storeId, idempotency, input, defaultCurrency: store.currency }),
+      refusal
+        ? object.refuseOrder({ storeId, idempotency, refusal })
+        : object.createOrder({ storeId, idempotency, input: { ...body, lines: lines ?? [] }, defaultCurrency: store.currency }),
     );
     const { order, headers } = succeeded(result);
     return c.json(order, 201, headers);
@@ -272,8 +278,11 @@ export const ordersRouter = createRouter<AppEnv>()
     const { id } = c.req.valid("param");
     assertOrderId(id);
     const expectedVersion = parseIfMatch(c.req.header("If-Match"));
-    const patch = c.req.valid("json");
+    const body = c.req.valid("json");
     const storeId = c.var.principal.storeId;
+    const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);
+    if (refusal) throw failure(refusal);
+    const patch = { ...body, lines };
     const result = await stream(() => orderStream(c.env, storeId).updateOrder({ storeId, orderId: id, expectedVersion, patch }));
     const { order, headers } = succeeded(result);
     return c.json(order, 200, headers);
