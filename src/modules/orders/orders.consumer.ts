@@ -1,6 +1,7 @@
 import type { Bindings } from "../../context";
 import { defineConsumer } from "../../shared/queue-consumer";
-import type { EventMessage } from "../events";
+import { createDb } from "../../db/client";
+import { type EventMessage, appendEventStatements, publishEvents } from "../events";
 import { OrderEvent } from "./orders.schemas";
 
 /** An order event in the events log's shape: the order is the resource, its version the resource version. */
@@ -25,8 +26,13 @@ export function orderEventRecord(event: OrderEvent): EventMessage {
  */
 export const consumeOrderEvents = defineConsumer<OrderEvent, Bindings>({
   schema: OrderEvent,
-  async handle(_messages, _env) {
-    // Seam for the events log (lead): append `_messages.map((m) => orderEventRecord(m.body))` with
-    // appendEventStatements in one D1 batch, then publishEvents.
+  async handle(messages, env) {
+    const db = createDb(env.DB);
+    const records = messages.map((m) => orderEventRecord(m.body));
+    const [first, ...rest] = appendEventStatements(db, records);
+    await db.batch([first!, ...rest]);
+    // Publishing a duplicate again is harmless (bus handlers apply each event once); an event whose
+    // publication is lost here is re-published by the sweep cron.
+    await publishEvents(env.EVENTS, records);
   },
 });
