@@ -2,7 +2,7 @@ import type { Bindings } from "./context";
 import { EVENT_HANDLERS } from "./bus";
 import { consumeEmailOutbox, finishDeadEmails } from "./modules/customers";
 import { deadLetterConsumer, eventsConsumer } from "./modules/events";
-import { projectOrderEvents, recordDeadOrderEvents } from "./modules/orders";
+import { consumeOrderEvents } from "./modules/orders";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
 
@@ -15,8 +15,8 @@ export const QUEUES: Record<string, Consumer> = {
   "events-dlq": deadLetterConsumer(),
   "email-outbox": consumeEmailOutbox,
   "email-outbox-dlq": finishDeadEmails,
-  "order-events": projectOrderEvents,
-  "order-events-dlq": recordDeadOrderEvents,
+  "order-events": consumeOrderEvents,
+  "order-events-dlq": deadLetterConsumer(),
 };
 
 export async function runQueue(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext): Promise<void> {

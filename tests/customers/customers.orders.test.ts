@@ -66,7 +66,9 @@ describe("customer order figures", () => {
     const a = await createStore();
     const b = await createStore();
     const customer = await createCustomer(a);
-    await pay(b, await createDraft(b, draftBody({ customer_id: customer.id })));
+    // Store b cannot even place an order for store a's customer.
+    const refused = await call("POST", "/v1/orders", { token: b.key, body: draftBody({ customer_id: customer.id }), headers: { "Idempotency-Key": unique("k") } });
+    expect(refused.status).toBe(422);
     const got = await call("GET", `/v1/customers/${customer.id}/snapshot`, { token: a.key });
     expect(got.body.total_spent_cents).toBe(0);
     expect(got.body.recent_orders).toEqual([]);

@@ -3,8 +3,16 @@ import { env } from "cloudflare:workers";
 import { orderStream } from "../../src/modules/orders";
 import { type CallResult, type TestStore, call, unique } from "../helpers";
 
+/** A custom line (no catalog product): the client's title and price. */
 export function line(overrides: Record<string, unknown> = {}) {
-  return { product_id: `prod_${unique("p").replace(/[^0-9A-Za-z]/g, "")}`, title: "Beans", quantity: 2, unit_price_cents: 1250, ...overrides };
+  return { title: "Beans", quantity: 2, unit_price_cents: 1250, ...overrides };
+}
+
+/** A catalog product of the store, for catalog-priced lines. */
+export async function createProduct(store: TestStore, overrides: Record<string, unknown> = {}) {
+  const res = await call("POST", "/v1/products", { token: store.key, body: { title: unique("Product"), price_cents: 2450, currency: "USD", ...overrides } });
+  if (res.status !== 201) throw new Error(`product creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; title: string; price_cents: number };
 }
 
 export function draftBody(overrides: Record<string, unknown> = {}) {
@@ -36,4 +44,11 @@ export function stub(storeId: string) {
 /** Runs SQL inside the store's object (its SQLite is the source of truth). */
 export function objectSql<T = Record<string, unknown>>(storeId: string, query: string, ...bindings: unknown[]): Promise<T[]> {
   return runInDurableObject(stub(storeId), (_instance, state) => state.storage.sql.exec(query, ...bindings).toArray() as T[]);
+}
+
+/** A live customer of the store (orders may only name those). */
+export async function createCustomer(store: TestStore): Promise<{ id: string }> {
+  const res = await call("POST", "/v1/customers", { token: store.key, body: { email: `${unique("c")}@example.com` } });
+  if (res.status !== 201) throw new Error(`customer creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }

@@ -61,6 +61,30 @@ describe("event log and bus", () => {
     expect(await dailyCount(store.id, "customer.created")).toBe(1);
   });
 
+  it("an order event is copied from the order stream into the log and reaches a handler once, even when delivered twice", async () => {
+    const store = await createStore();
+    const created = await call("POST", "/v1/orders", {
+      token: store.key,
+      body: { currency: "USD", lines: [{ title: "Gift wrap", unit_price_cents: 300, quantity: 1 }] },
+      headers: { "Idempotency-Key": unique("ord") },
+    });
+    expect(created.status).toBe(201);
+    // The object's outbox relay -> order-events queue -> consumer appends to the log -> events queue -> handler.
+    expect(await until(() => dailyCount(store.id, "order.created"), (n) => n === 1)).toBe(1);
+    const [event] = await eventsOf(store.id, "order.created");
+    expect(event).toMatchObject({ resource_type: "order", resource_id: created.body.id, resource_version: 1 });
+    const orderEvent = { id: event!.id, type: event!.type, created_at: event!.created_at, store_id: store.id, data: JSON.parse(String(event!.data)) };
+    const copied = await entry().queue("order-events", [
+      { id: unique("oe"), timestamp: new Date(), attempts: 1, body: orderEvent },
+      { id: unique("oe"), timestamp: new Date(), attempts: 1, body: orderEvent },
+    ]);
+    expect(copied.retryMessages).toEqual([]);
+    await entry().queue("events", [message(event!), message(event!)]);
+    await new Promise((r) => setTimeout(r, 1_500)); // let the re-published copies reach the bus too
+    expect(await eventsOf(store.id, "order.created")).toHaveLength(1);
+    expect(await dailyCount(store.id, "order.created")).toBe(1);
+  });
+
   it("an inventory change emits product.inventory_changed with its ledger entry", async () => {
     const store = await createStore();
     const product = await call("POST", "/v1/products", { token: store.key, body: { title: "Filter", price_cents: 100, inventory: 4 } });

@@ -154,7 +154,7 @@ describe("bodies on routes whose body is optional", () => {
     const store = await createStore();
     const order = await call("POST", "/v1/orders", {
       token: store.key,
-      body: { currency: "USD", lines: [{ product_id: "prod_x", quantity: 1, unit_price_cents: 100 }] },
+      body: { currency: "USD", lines: [{ title: "x", quantity: 1, unit_price_cents: 100 }] },
       headers: { "Idempotency-Key": crypto.randomUUID() },
     });
     expect(order.status).toBe(201);

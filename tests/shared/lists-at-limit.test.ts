@@ -80,7 +80,7 @@ beforeAll(async () => {
     const res = await call("POST", "/v1/orders", {
       token: store.key,
       headers: { "Idempotency-Key": unique("order") },
-      body: { currency: "USD", customer_id: customerId, lines: [{ product_id: productIds[i], title: `Widget ${i}`, quantity: 1, unit_price_cents: 100 }] },
+      body: { currency: "USD", customer_id: customerId, lines: [{ product_id: productIds[i], quantity: 1 }] },
     });
     if (res.status !== 201) throw new Error(`order failed: ${res.status} ${JSON.stringify(res.body)}`);
   });

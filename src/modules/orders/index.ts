@@ -1,7 +1,15 @@
 export { ordersRouter } from "./orders.routes";
 export { OrderStream } from "./orders.object";
-export type { CommandResult, CustomerOrderSummary, CreateOrderCommand, IdempotencyClaim, TransitionOrderCommand, UpdateOrderCommand } from "./orders.object";
+export type {
+  CommandResult,
+  CustomerOrderSummary,
+  CreateOrderCommand,
+  IdempotencyClaim,
+  RefusedCreateCommand,
+  TransitionOrderCommand,
+  UpdateOrderCommand,
+} from "./orders.service";
 export { customerOrderSummaries, orderStream } from "./orders.stream";
-export { projectOrderEvents, recordDeadOrderEvents } from "./orders.consumer";
+export { consumeOrderEvents, orderEventRecord } from "./orders.consumer";
 export { Order, OrderEvent, OrderEventType, OrderStatus } from "./orders.schemas";
 export { TRANSITIONS, type OrderAction } from "./orders.service";

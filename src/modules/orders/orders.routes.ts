@@ -8,7 +8,7 @@ import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } fro
 import { decodeCursor, toPage } from "../../shared/pagination";
 import { etag, staleVersion } from "../../shared/versioning";
 import { type StoreEnv, storeRoute } from "../stores";
-import type { CommandResult, IdempotencyClaim } from "./orders.object";
+import { checkOrderInput } from "./orders.checks";
 import {
   CancelOrderBody,
   CreateOrderBody,
@@ -22,7 +22,7 @@ import {
   TransitionBody,
   UpdateOrderBody,
 } from "./orders.schemas";
-import type { OrderAction, OrderRuleFailure } from "./orders.service";
+import type { CommandResult, IdempotencyClaim, OrderAction, OrderRuleFailure } from "./orders.service";
 import { orderStream } from "./orders.stream";
 
 const tags = ["Orders"];
@@ -72,6 +72,7 @@ async function idempotencyClaim(c: Pick<Context<StoreEnv>, "req" | "var">, route
   const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), required);
   if (key === null) return null;
   const body = await parsedBody(c);
+  // Scoped by store (the object) + method + route; credentialId only serves objects of the previous version during a rollout.
   return {
     credentialId: c.var.principal.credentialId,
     method: c.req.method,
@@ -102,7 +103,7 @@ const createOrderRoute = storeRoute({
   tags,
   summary: "Create a draft order",
   description:
-    "Creates a draft with line items priced from the unit price snapshots sent. `Idempotency-Key` is required: a repeat with the same body replays the first response with `Idempotent-Replayed: true`, another body is 422 `idempotency_key_reused`. Writes `order.created`.",
+    "Creates a draft. A line naming a catalog product is priced from the catalog (title and unit price snapshot taken server-side); a custom line (no `product_id`) carries its own title and price. `Idempotency-Key` is required: a repeat with the same body replays the first response with `Idempotent-Replayed: true`, another body is 422 `idempotency_key_reused`. Writes `order.created`.",
   idempotency: "required",
   request: jsonRequest(CreateOrderBody),
   responses: {
@@ -224,11 +225,16 @@ async function runTransition(
 
 export const ordersRouter = createRouter<AppEnv>()
   .openapi(createOrderRoute, async (c) => {
-    const input = c.req.valid("json");
+    const body = c.req.valid("json");
     const idempotency = (await idempotencyClaim(c, "/v1/orders", true))!;
     const { storeId, store } = c.var.principal;
+    const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);
+    const object = orderStream(c.env, storeId);
+    // A refusal still goes to the stream: a stored success for this key replays instead.
     const result = await stream(() =>
-      orderStream(c.env, storeId).createOrder({ storeId, idempotency, input, defaultCurrency: store.currency }),
+      refusal
+        ? object.refuseOrder({ storeId, idempotency, refusal })
+        : object.createOrder({ storeId, idempotency, input: { ...body, lines: lines ?? [] }, defaultCurrency: store.currency }),
     );
     const { order, headers } = succeeded(result);
     return c.json(order, 201, headers);
@@ -253,8 +259,11 @@ export const ordersRouter = createRouter<AppEnv>()
     const { id } = c.req.valid("param");
     assertOrderId(id);
     const expectedVersion = c.var.expectedVersion;
-    const patch = c.req.valid("json");
+    const body = c.req.valid("json");
     const storeId = c.var.principal.storeId;
+    const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);
+    if (refusal) throw failure(refusal);
+    const patch = { ...body, lines };
     const result = await stream(() => orderStream(c.env, storeId).updateOrder({ storeId, orderId: id, expectedVersion, patch }));
     const { order, headers } = succeeded(result);
     return c.json(order, 200, headers);

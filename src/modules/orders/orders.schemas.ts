@@ -54,14 +54,35 @@ export const MetadataPatch = z
   })
   .openapi({ description: "Merged into the current metadata; a null value removes the key", example: { gift: "yes" } });
 
+const CATALOG_LINE_FIELDS = "is priced from the catalog: send only product_id and quantity (or omit product_id for a custom line)";
+
+/**
+ * A catalog line names a product (`product_id`, `quantity`): title and unit price are snapshot from the
+ * catalog server-side, and a price or title sent with it is refused (400) rather than silently ignored.
+ * A custom line has no `product_id` and carries its own `title` and `unit_price_cents`.
+ */
 export const LineInput = z
   .strictObject({
-    product_id: ProductId,
-    title: z.string().trim().min(1).max(MAX_TITLE_LENGTH).optional(),
+    product_id: ProductId.optional().openapi({ description: "A catalog product of this store; omit for a custom line" }),
+    title: z.string().trim().min(1).max(MAX_TITLE_LENGTH).optional().openapi({ description: "Custom lines only (required there)" }),
     quantity: z.number().int().min(1).max(MAX_QUANTITY).openapi({ example: 2 }),
-    unit_price_cents: AmountCentsSchema,
+    unit_price_cents: AmountCentsSchema.optional().openapi({ description: "Custom lines only (required there)" }),
   })
-  .openapi("OrderLineInput");
+  .superRefine((line, ctx) => {
+    if (line.product_id !== undefined) {
+      for (const field of ["title", "unit_price_cents"] as const) {
+        if (line[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: `A catalog line ${CATALOG_LINE_FIELDS}` });
+      }
+      return;
+    }
+    for (const field of ["title", "unit_price_cents"] as const) {
+      if (line[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: "A custom line (no product_id) needs a title and a unit_price_cents" });
+    }
+  })
+  .openapi("OrderLineInput", {
+    description:
+      "A catalog line sends `product_id` and `quantity`: title and unit price are snapshot from the store's catalog when the line is priced (a product of another store, deleted or unknown: 422 `product_not_found`; priced in another currency than the order: 422 `currency_mismatch`); sending `title` or `unit_price_cents` with it is a 400. A custom line (no `product_id`) sends its own `title` and `unit_price_cents` and comes back with `custom: true`.",
+  });
 
 const Lines = z.array(LineInput).max(MAX_LINES);
 const Notes = z.string().max(MAX_NOTES_LENGTH);
@@ -78,7 +99,10 @@ export const CreateOrderBody = z
     example: {
       customer_id: "cus_5Tg8Lm2Qx9Rb4Kc7Vn1Hd3",
       currency: "USD",
-      lines: [{ product_id: "prod_1Ab2Cd3Ef4Gh5Ij6Kl7Mn8", title: "Espresso beans 1 kg", quantity: 2, unit_price_cents: 2450 }],
+      lines: [
+        { product_id: "prod_1Ab2Cd3Ef4Gh5Ij6Kl7Mn8", quantity: 2 },
+        { title: "Gift wrapping", quantity: 1, unit_price_cents: 300 },
+      ],
       notes: "Leave at the back door",
       metadata: { channel: "pos" },
     },
@@ -106,10 +130,11 @@ export const CancelOrderBody = z
 export const OrderLine = z
   .object({
     id: z.string().openapi({ example: "oli_9Zx8Yw7Vu6Ts5Rq4Po3Nm2" }),
-    product_id: z.string(),
-    title: z.string().nullable(),
+    product_id: z.string().nullable().openapi({ description: "The catalog product; null on a custom line" }),
+    title: z.string().nullable().openapi({ description: "Snapshot of the product's title when the line was priced (catalog lines)" }),
+    custom: z.boolean().default(false).openapi({ description: "True for a custom line (client-priced, no catalog product)" }),
     quantity: z.number().int(),
-    unit_price_cents: z.number().int(),
+    unit_price_cents: z.number().int().openapi({ description: "Snapshot of the catalog price (catalog lines) or the client's price (custom lines)" }),
     total_cents: z.number().int(),
   })
   .openapi("OrderLine");
@@ -145,6 +170,21 @@ export type CancellationReason = z.infer<typeof CancellationReason>;
 export type CreateOrderInput = z.output<typeof CreateOrderBody>;
 export type UpdateOrderInput = z.output<typeof UpdateOrderBody>;
 export type LineInput = z.output<typeof LineInput>;
+
+/** A line after the Worker priced it: catalog lines carry the product's title, price and currency. */
+export interface PricedLineInput {
+  product_id: string | null;
+  title?: string | null | undefined;
+  quantity: number;
+  unit_price_cents: number;
+  /** Absent from Workers older than custom lines: such lines are catalog lines. */
+  custom?: boolean | undefined;
+  /** The catalog product's currency (absent or null on custom lines); must match the order's. */
+  currency?: string | null | undefined;
+}
+
+export type PricedCreateOrderInput = Omit<CreateOrderInput, "lines"> & { lines: PricedLineInput[] };
+export type PricedUpdateOrderInput = Omit<UpdateOrderInput, "lines"> & { lines?: PricedLineInput[] | undefined };
 
 /**
  * The outbox event envelope, the body of every `order-events` queue message. Consumers parse it with

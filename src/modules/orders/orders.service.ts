@@ -1,16 +1,18 @@
 import type { FieldError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
+import { nowIso } from "../../shared/time";
 import { MoneyOverflowError, addCents, multiplyCents } from "../../shared/money";
 import {
   type CancellationReason,
-  type CreateOrderInput,
-  type LineInput,
   METADATA_LIMITS,
   type Order,
   type OrderEventType,
+  type OrderFilters,
   type OrderLine,
   type OrderStatus,
-  type UpdateOrderInput,
+  type PricedCreateOrderInput,
+  type PricedLineInput,
+  type PricedUpdateOrderInput,
 } from "./orders.schemas";
 
 export type OrderAction = "confirm" | "close" | "ship" | "deliver" | "cancel";
@@ -48,7 +50,10 @@ export type OrderRuleCode =
   | "order_not_editable"
   | "order_empty"
   | "validation_failed"
-  | "idempotency_key_reused";
+  | "idempotency_key_reused"
+  | "customer_not_found"
+  | "product_not_found"
+  | "currency_mismatch";
 
 /** A refusal by a domain rule; the object returns it as data (classes do not survive RPC). */
 export interface OrderRuleFailure {
@@ -68,13 +73,23 @@ function refuse(code: OrderRuleCode, detail: string, extra: Omit<OrderRuleFailur
   throw new OrderRuleError({ code, detail, ...extra });
 }
 
-/** Prices lines with checked integer maths: line total = unit price × quantity, subtotal = their sum. */
-export function priceLines(inputs: readonly LineInput[]): { lines: OrderLine[]; subtotal: number } {
+/**
+ * Prices lines with checked integer maths: line total = unit price × quantity, subtotal = their sum.
+ * A catalog line's price is in its product's currency, which must be the order's.
+ */
+export function priceLines(inputs: readonly PricedLineInput[], currency?: string): { lines: OrderLine[]; subtotal: number } {
+  const mismatched = inputs.flatMap((input, i) =>
+    currency !== undefined && input.currency && input.currency !== currency
+      ? [{ path: `lines[${i}].product_id`, message: `The product is priced in ${input.currency}, the order in ${currency}` }]
+      : [],
+  );
+  if (mismatched.length > 0) refuse("currency_mismatch", "A catalog product is priced in another currency than the order", { errors: mismatched });
   try {
     const lines = inputs.map((input) => ({
       id: newId("oli"),
       product_id: input.product_id,
       title: input.title ?? null,
+      custom: input.custom ?? false,
       quantity: input.quantity,
       unit_price_cents: input.unit_price_cents,
       total_cents: multiplyCents(input.unit_price_cents, input.quantity),
@@ -107,13 +122,14 @@ function assertFits(order: Order): Order {
 }
 
 /** A new draft at version 1. */
-export function draftOrder(input: CreateOrderInput, defaultCurrency: string, now: string): Order {
-  const { lines, subtotal } = priceLines(input.lines);
+export function draftOrder(input: PricedCreateOrderInput, defaultCurrency: string, now: string): Order {
+  const currency = input.currency ?? defaultCurrency;
+  const { lines, subtotal } = priceLines(input.lines, currency);
   const order: Order = {
     id: newId("ord"),
     status: "draft",
     customer_id: input.customer_id ?? null,
-    currency: input.currency ?? defaultCurrency,
+    currency,
     lines: [],
     subtotal_cents: 0,
     total_cents: 0,
@@ -158,7 +174,7 @@ export function mergeMetadata(
 }
 
 /** Applies a PATCH to a draft; any other status is 409 `order_not_editable`. */
-export function editDraft(order: Order, expectedVersion: number, patch: UpdateOrderInput, now: string): Order {
+export function editDraft(order: Order, expectedVersion: number, patch: PricedUpdateOrderInput, now: string): Order {
   assertVersion(order, expectedVersion);
   if (order.status !== "draft") refuse("order_not_editable", `The order is ${order.status}; only drafts can be edited`);
   let next: Order = { ...order, version: order.version + 1, updated_at: now };
@@ -167,7 +183,7 @@ export function editDraft(order: Order, expectedVersion: number, patch: UpdateOr
   if (patch.notes !== undefined) next.notes = patch.notes;
   if (patch.metadata !== undefined) next.metadata = mergeMetadata(order.metadata, patch.metadata);
   if (patch.lines !== undefined) {
-    const { lines, subtotal } = priceLines(patch.lines);
+    const { lines, subtotal } = priceLines(patch.lines, next.currency);
     next = withTotals(next, lines, subtotal);
   }
   return assertFits(next);
@@ -194,4 +210,171 @@ export function transition(
   const next: Order = { ...order, status: rule.to, [rule.stamp]: now, version: order.version + 1, updated_at: now };
   if (action === "cancel") next.cancellation_reason = options.cancellationReason ?? null;
   return { order: next, event: rule.event };
+}
+
+/** Under which `Idempotency-Key` a command was sent, and the fingerprint of what was sent. */
+export interface IdempotencyClaim {
+  method: string;
+  route: string;
+  key: string;
+  requestHash: string;
+  /**
+   * Ignored: keys are scoped by store (one object per store) + method + route, not by credential.
+   * Still sent so objects running the previous version during a rollout keep working.
+   */
+  credentialId?: string | undefined;
+}
+
+export interface CreateOrderCommand {
+  storeId: string;
+  idempotency: IdempotencyClaim;
+  input: PricedCreateOrderInput;
+  defaultCurrency: string;
+}
+
+/**
+ * A create the Worker refused before the call (its customer and product checks read D1, which never
+ * happens inside the object). A stored success for the same key still replays; otherwise the refusal
+ * is the answer, and nothing is stored. A method of its own, so an object still on the previous
+ * version during a rollout fails the call instead of creating the order.
+ */
+export interface RefusedCreateCommand {
+  storeId: string;
+  idempotency: IdempotencyClaim;
+  refusal: OrderRuleFailure;
+}
+
+export interface UpdateOrderCommand {
+  storeId: string;
+  orderId: string;
+  expectedVersion: number;
+  patch: PricedUpdateOrderInput;
+}
+
+export interface TransitionOrderCommand {
+  storeId: string;
+  orderId: string;
+  action: OrderAction;
+  expectedVersion: number;
+  idempotency: IdempotencyClaim | null;
+  cancellationReason?: CancellationReason | undefined;
+}
+
+export interface ListOrdersCommand {
+  filters: OrderFilters;
+  /** Keyset position: the (created_at, id) of the last row already returned. */
+  after: [string, string] | null;
+  /** Rows to return; callers ask for one more than a page to learn whether another page exists. */
+  limit: number;
+}
+
+export type CommandResult =
+  | { ok: true; status: 200 | 201; order: Order; replayed: boolean }
+  | { ok: false; failure: OrderRuleFailure };
+
+export interface CustomerOrderSummary {
+  paid_cents_by_currency: Record<string, number>;
+  last_order_at: string | null;
+  recent_orders: Order[];
+}
+
+export interface StoredResponse {
+  request_hash: string;
+  status: number;
+  body: string;
+}
+
+/** What a command needs of the object's storage (implemented by `OrderLedger`). */
+export interface CommandStore {
+  load(orderId: string): Order | null;
+  /** Writes the order; returns its JSON. */
+  save(order: Order, isNew: boolean): string;
+  findResponse(claim: IdempotencyClaim, nowMs: number): StoredResponse | null;
+  rememberResponse(claim: IdempotencyClaim, status: number, body: string, nowMs: number): void;
+  appendEvent(storeId: string, type: OrderEventType, order: Order, orderJson: string, nowMs: number): void;
+}
+
+/** A command ready to run: what it guards and what it changes. */
+export interface OrderCommand {
+  storeId: string;
+  idempotency: IdempotencyClaim | null;
+  status: 200 | 201;
+  isNew: boolean;
+  apply(store: CommandStore, now: string): { order: Order; event: OrderEventType };
+}
+
+function requireOrder(store: CommandStore, orderId: string): Order {
+  return store.load(orderId) ?? refuse("not_found", "Order not found");
+}
+
+export function refusedCreateCommand(command: RefusedCreateCommand): OrderCommand {
+  return {
+    storeId: command.storeId,
+    idempotency: command.idempotency,
+    status: 201,
+    isNew: true,
+    apply: () => {
+      throw new OrderRuleError(command.refusal);
+    },
+  };
+}
+
+export function createCommand(command: CreateOrderCommand): OrderCommand {
+  return {
+    storeId: command.storeId,
+    idempotency: command.idempotency,
+    status: 201,
+    isNew: true,
+    apply: (_store, now) => ({ order: draftOrder(command.input, command.defaultCurrency, now), event: "order.created" }),
+  };
+}
+
+export function updateCommand(command: UpdateOrderCommand): OrderCommand {
+  return {
+    storeId: command.storeId,
+    idempotency: null,
+    status: 200,
+    isNew: false,
+    apply: (store, now) => ({
+      order: editDraft(requireOrder(store, command.orderId), command.expectedVersion, command.patch, now),
+      event: "order.updated",
+    }),
+  };
+}
+
+export function transitionCommand(command: TransitionOrderCommand): OrderCommand {
+  return {
+    storeId: command.storeId,
+    idempotency: command.idempotency,
+    status: 200,
+    isNew: false,
+    apply: (store, now) =>
+      transition(requireOrder(store, command.orderId), command.action, command.expectedVersion, now, {
+        cancellationReason: command.cancellationReason,
+      }),
+  };
+}
+
+/**
+ * Runs a command against the object's storage; call it inside one `transactionSync`. Idempotency policy (the
+ * same as the D1 path): a stored success replays (another body under the key is
+ * `idempotency_key_reused`); only a success is remembered, together with its effect and event;
+ * a refusal throws `OrderRuleError`, which rolls everything back, so a retry is judged afresh.
+ */
+export function runCommand(store: CommandStore, command: OrderCommand, nowMs: number): CommandResult {
+  const { idempotency } = command;
+  if (idempotency) {
+    const prior = store.findResponse(idempotency, nowMs);
+    if (prior) {
+      if (prior.request_hash !== idempotency.requestHash) {
+        refuse("idempotency_key_reused", "This Idempotency-Key was used with a different request");
+      }
+      return { ok: true, status: prior.status as 200 | 201, order: JSON.parse(prior.body) as Order, replayed: true };
+    }
+  }
+  const { order, event } = command.apply(store, nowIso(nowMs));
+  const body = store.save(order, command.isNew);
+  store.appendEvent(command.storeId, event, order, body, nowMs);
+  if (idempotency) store.rememberResponse(idempotency, command.status, body, nowMs);
+  return { ok: true, status: command.status, order, replayed: false };
 }

@@ -1,5 +1,6 @@
 import type { Bindings } from "../../context";
-import type { CustomerOrderSummary, OrderStream } from "./orders.object";
+import type { OrderStream } from "./orders.object";
+import type { CustomerOrderSummary } from "./orders.service";
 
 /** The store's order stream object. The one place that knows objects are named by store id. */
 export function orderStream(env: Pick<Bindings, "ORDER_STREAM">, storeId: string): DurableObjectStub<OrderStream> {

@@ -9,4 +9,5 @@ export const productsRouter = createRouter<AppEnv>().route("/", coreRouter).rout
 
 export { changeInventory, type InventoryChangeInput } from "./products.inventory";
 export { getProductsByIds, presentProduct, type ProductView } from "./products.service";
+export { getProductPrices, type ProductPrice } from "./products.prices";
 export { Product } from "./products.schemas";
