@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
@@ -9,10 +10,10 @@ import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
 import { storeCredentialsRouter, storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
-import { jsonBody, requestId } from "./shared/http";
+import { bodySizeLimit, jsonBody, requestId } from "./shared/http";
 import { redactError } from "./shared/log";
 import { createRouter } from "./shared/openapi";
-import { MoneyOverflowError } from "./shared/money";
+import { CurrencyMismatchError, MoneyOverflowError } from "./shared/money";
 
 const DEFAULT_DOCS_URL = "https://edgeshop.dev/problems";
 
@@ -21,13 +22,21 @@ export function createApp() {
   const app = createRouter<AppEnv>();
 
   app.use("*", requestId());
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, { headers: { Allow: methods.join(", ") } })),
+    }),
+  );
   // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
   app.use(
     "*",
     cors({
       origin: "*",
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-Id", "X-Tenant-Id"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-Tenant-Id"],
       exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
       maxAge: 86400,
     }),
@@ -36,14 +45,16 @@ export function createApp() {
     c.set("db", createDb(c.env.DB));
     await next();
   });
-  app.use("/v1/*", jsonBody());
+  app.use("/v1/*", bodySizeLimit(), jsonBody());
 
-  app.route("/", healthRouter);
-  app.route("/", storesRouter);
-  app.route("/", storeCredentialsRouter);
-  app.route("/", ordersRouter);
-  app.route("/", productsRouter);
-  app.route("/", customersRouter);
+  // Chained so the app's type carries every route's contract (`AppType`, the typed test client).
+  const api = app
+    .route("/", healthRouter)
+    .route("/", storesRouter)
+    .route("/", storeCredentialsRouter)
+    .route("/", ordersRouter)
+    .route("/", productsRouter)
+    .route("/", customersRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -65,26 +76,35 @@ export function createApp() {
     info: {
       title: "edgeshop API",
       version: "1.0.0",
+      contact: { name: "edgeshop", url: "https://edgeshop.dev" },
       description:
         "Multi-tenant commerce and loyalty API on Cloudflare Workers. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units; lists use keyset pagination.",
     },
     servers: [{ url: "/" }],
+    tags: [
+      { name: "Health", description: "Liveness" },
+      { name: "Stores", description: "Stores (tenants), their settings and access tokens" },
+      { name: "API keys", description: "Secret API keys of a store" },
+      { name: "Access tokens", description: "Access tokens issued from the app secret" },
+      { name: "Products", description: "The catalog" },
+      { name: "Product tags", description: "Tags on a product, one at a time" },
+      { name: "Inventory", description: "Stock changes and the inventory ledger" },
+      { name: "Customers", description: "A store's customers" },
+      { name: "Customer addresses", description: "A customer's addresses" },
+      { name: "Customer emails", description: "A customer's emails and their confirmation" },
+      { name: "Storefront auth", description: "Customer sessions and email confirmation links" },
+      { name: "Orders", description: "Draft orders and their lifecycle, served by each store's order stream" },
+    ],
   });
   app.route("/", docsRouter);
 
-  const allowed = allowedMethods(app.routes);
-  app.notFound((c) => {
-    const methods = allowed(c.req.path);
-    if (methods.length > 0 && !methods.includes(c.req.method)) {
-      return problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, {
-        headers: { Allow: methods.join(", ") },
-      }));
-    }
-    return problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`));
-  });
+  app.notFound((c) => problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => problem(c, toApiError(err, c)));
-  return app;
+  return api;
 }
+
+/** The typed contract of the whole API, for `hono/client` (see tests/helpers.ts `api()`). */
+export type AppType = ReturnType<typeof createApp>;
 
 function problem(c: Context<AppEnv>, error: ApiError): Response {
   return problemResponse(error, c.var.requestId ?? "req_unknown", c.env.DOCS_URL ?? DEFAULT_DOCS_URL);
@@ -96,6 +116,7 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
     return err;
   }
   if (err instanceof MoneyOverflowError) return new ApiError("validation_failed", "An amount is out of range");
+  if (err instanceof CurrencyMismatchError) return new ApiError("business_rule_violation", `Amounts must share one currency: ${err.message}`);
   if (err instanceof HTTPException && err.status < 500) {
     if (err.status === 413) return new ApiError("payload_too_large");
     if (err.status === 415) return new ApiError("unsupported_media_type");
@@ -120,14 +141,4 @@ function logServerError(err: Error, c: Context<AppEnv>) {
   console.error(
     JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, ...redactError(err) }),
   );
-}
-
-function allowedMethods(routes: ReadonlyArray<{ method: string; path: string }>) {
-  const patterns = routes
-    .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
-    .map((r) => ({
-      method: r.method,
-      regex: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+")}/?$`),
-    }));
-  return (path: string) => [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.method))];
 }

@@ -1,14 +1,11 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Bindings } from "../src/context";
+import type { Settings } from "../src/context";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends Bindings {
+    // The Worker's bindings and the `exports` typing come from worker-configuration.d.ts.
+    interface Env extends Settings {
       TEST_MIGRATIONS: D1Migration[];
-    }
-    interface GlobalProps {
-      /** Types `exports` (the Worker's loopback entry) from the real entry module. */
-      mainModule: typeof import("../src/index");
     }
   }
 }

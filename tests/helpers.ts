@@ -1,4 +1,6 @@
 import { exports } from "cloudflare:workers";
+import { type ClientResponse, hc } from "hono/client";
+import type { AppType } from "../src/app";
 
 export const OPERATOR = "test-operator-token";
 
@@ -30,6 +32,29 @@ export async function call<T = any>(method: string, path: string, options: CallO
   if (text && /json/.test(response.headers.get("Content-Type") ?? "")) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
+
+/**
+ * A typed client of the whole API (routes, inputs and bodies inferred from the route contracts),
+ * sending through the real Worker entry like `call()`:
+ * `const res = await send(api(store.key).v1.products.$post({ json: { title: "Mug", price_cents: 1 } }))`.
+ */
+export function api(token?: string, headers: Record<string, string> = {}) {
+  return hc<AppType>("http://edgeshop.test", {
+    headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)),
+  });
+}
+
+/** Awaits a typed client call and reads its body: `body` is typed by the status the test checks. */
+export async function send<T, S extends number>(request: Promise<ClientResponse<T, S, string>>): Promise<TypedResult<T, S>> {
+  const response = await request;
+  const text = await response.text();
+  const body = text && /json/.test(response.headers.get("Content-Type") ?? "") ? JSON.parse(text) : text;
+  return { status: response.status, headers: response.headers, body } as TypedResult<T, S>;
+}
+
+/** A discriminated union: narrowing on `status` narrows `body` to that response's schema. */
+export type TypedResult<T, S extends number> = S extends number ? { status: S; headers: Headers; body: T } : never;
 
 let counter = 0;
 /** A unique name per call, so tests never collide inside one file's shared storage. */

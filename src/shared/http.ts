@@ -1,37 +1,39 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { ApiError } from "./errors";
+import { bodyLimit } from "hono/body-limit";
+import { requestId as honoRequestId } from "hono/request-id";
 import { randomBase62 } from "./crypto";
+import { ApiError } from "./errors";
 import { parseJsonBody } from "./json";
 
 /** Largest JSON body accepted: bulk endpoints of 100 items fit comfortably. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const REQUEST_ID = /^[\x21-\x7E]{1,128}$/;
+/** Reuses a sane inbound `X-Request-Id` (up to 128 of `[A-Za-z0-9_=-]`) or makes one; every response carries it. */
+export function requestId(): MiddlewareHandler {
+  return honoRequestId({ limitLength: 128, generator: () => `req_${randomBase62(20)}` });
+}
 
-/** Reuses a sane inbound `X-Request-Id` or makes one; every response carries it. */
-export function requestId(): MiddlewareHandler<{ Variables: { requestId: string } }> {
-  return async (c, next) => {
-    const inbound = c.req.header("X-Request-Id");
-    const id = inbound && REQUEST_ID.test(inbound) ? inbound : `req_${randomBase62(20)}`;
-    c.set("requestId", id);
-    await next();
-    c.res.headers.set("X-Request-Id", id);
-  };
+/** Refuses bodies over the limit with 413 `payload_too_large` (declared length or counted bytes). */
+export function bodySizeLimit(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError("payload_too_large", `The body must be at most ${maxBytes} bytes`);
+    },
+  });
 }
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 
 /**
- * Reads a POST/PUT/PATCH body once: enforces the size limit (413), the JSON media type (415) and
- * JSON syntax (400), then hands the parsed value to the route validators through hono's body cache.
+ * Reads a POST/PUT/PATCH body once: enforces the JSON media type (415) and JSON syntax (400), then
+ * hands the parsed value to the route validators through hono's body cache. Runs after `bodySizeLimit()`.
  */
-export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
+export function jsonBody(): MiddlewareHandler {
   return async (c, next) => {
     const method = c.req.method;
     if (method !== "POST" && method !== "PUT" && method !== "PATCH") return next();
-    const declared = c.req.header("Content-Length");
-    if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-    const text = await readLimited(c.req.raw, maxBytes);
+    const text = c.req.raw.body ? await c.req.raw.text() : "";
     const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim();
     let parsed: unknown = {};
     if (text.trim() !== "") {
@@ -51,35 +53,7 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
   };
 }
 
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError("payload_too_large", `The body must be at most ${maxBytes} bytes`);
-}
-
 /** The JSON body `jsonBody()` already parsed (an empty body is `{}`); never parses twice. */
-export async function parsedBody(c: Context): Promise<unknown> {
+export async function parsedBody(c: Pick<Context, "req">): Promise<unknown> {
   return (await c.req.bodyCache.json) ?? {};
 }

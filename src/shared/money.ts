@@ -46,3 +46,34 @@ export function multiplyCents(unitCents: number, quantity: number): number {
 export function percentOfCents(amountCents: number, basisPoints: number): number {
   return checked(Math.floor((checked(amountCents) * checked(basisPoints)) / 10_000));
 }
+
+/** An amount in integer minor units with its currency: the one shape of money in the API. */
+export const Money = z
+  .object({ amount_cents: AmountCentsSchema, currency: CurrencySchema })
+  .openapi("Money", { example: { amount_cents: 1999, currency: "USD" } });
+
+export interface MoneyValue {
+  amount_cents: number;
+  currency: string;
+}
+
+/** Thrown when amounts of different currencies meet; the API answers 422. */
+export class CurrencyMismatchError extends Error {
+  constructor(readonly expected: string, readonly actual: string) {
+    super(`Expected ${expected}, got ${actual}`);
+    this.name = "CurrencyMismatchError";
+  }
+}
+
+/** Returns the one currency of all amounts, or throws `CurrencyMismatchError`. */
+export function sameCurrency(...amounts: ReadonlyArray<Pick<MoneyValue, "currency">>): string {
+  const first = amounts[0]?.currency;
+  if (first === undefined) throw new RangeError("sameCurrency needs at least one amount");
+  for (const amount of amounts) if (amount.currency !== first) throw new CurrencyMismatchError(first, amount.currency);
+  return first;
+}
+
+/** Adds amounts of one currency (422 on a mismatch, overflow checked). */
+export function addMoney(...amounts: MoneyValue[]): MoneyValue {
+  return { amount_cents: addCents(...amounts.map((a) => a.amount_cents)), currency: sameCurrency(...amounts) };
+}

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { type SQL, type SQLWrapper, and, desc, eq, lt, or } from "drizzle-orm";
 import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqualBytes, utf8 } from "./crypto";
 import { ApiError } from "./errors";
 import { type SecretSource, acceptedSecrets, currentSecret, purposeKey } from "./keys";
@@ -115,4 +116,34 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
       next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null at the end" }),
     })
     .openapi(name);
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/**
+ * The one keyset query of every D1 list, newest first on (created_at, id): put `where` into the
+ * list's conditions, `orderBy` and `limit` on the query, and cut the rows with `page()`. The cursor
+ * is bound to `scope` (store, list and anything else that must not change between pages).
+ */
+export async function paginate(
+  secret: SecretSource,
+  scope: string,
+  request: PageRequest,
+  keys: { createdAt: SQLWrapper; id: SQLWrapper },
+) {
+  const after = request.cursor ? await decodeCursor(secret, scope, request.cursor, ["string", "string"]) : null;
+  const where: SQL | undefined = after
+    ? or(lt(keys.createdAt, String(after[0])), and(eq(keys.createdAt, String(after[0])), lt(keys.id, String(after[1]))))
+    : undefined;
+  return {
+    where,
+    orderBy: [desc(keys.createdAt), desc(keys.id)] as const,
+    /** One row more than the page, to learn whether a next page exists. */
+    limit: request.limit + 1,
+    page: <Row extends { createdAt: string; id: string }, Out>(rows: Row[], present: (row: Row) => Out) =>
+      toPage(rows, request.limit, secret, scope, (r) => [r.createdAt, r.id], present),
+  };
 }

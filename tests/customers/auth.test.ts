@@ -104,7 +104,7 @@ describe("POST /v1/auth/login", () => {
     const store = await createStore();
     const customer = await createCustomer(store);
     const first = (await login(store.id, customer.email)).body.token;
-    await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: "a brand new password" } });
+    await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: "a brand new password" }, headers: { "If-Match": '"1"' } });
     expectProblem(await call("GET", "/v1/auth/me", { token: first }), 401, "unauthenticated");
     const second = (await login(store.id, customer.email, "a brand new password")).body.token;
     await env.DB.prepare("UPDATE customer_sessions SET expires_at = ? WHERE customer_id = ? AND revoked_at IS NULL")

@@ -89,14 +89,19 @@ describe("POST /v1/customers", () => {
 });
 
 describe("GET/PATCH/DELETE /v1/customers/{id}", () => {
-  it("reads, updates with optional If-Match, and soft-deletes", async () => {
+  it("reads, updates with If-Match, and soft-deletes", async () => {
     const store = await createStore();
     const customer = await createCustomer(store, { first_name: "Ann" });
     const got = await call("GET", `/v1/customers/${customer.id}`, { token: store.key });
     expect(got.body).toEqual(customer);
     expect(got.headers.get("ETag")).toBe('"1"');
 
-    const updated = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { first_name: "Annie", currency: "eur" } });
+    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { first_name: "Annie" } }), 428, "precondition_required");
+    const updated = await call("PATCH", `/v1/customers/${customer.id}`, {
+      token: store.key,
+      body: { first_name: "Annie", currency: "eur" },
+      headers: { "If-Match": '"1"' },
+    });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ first_name: "Annie", currency: "EUR", version: 2 });
     const stale = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { last_name: "X" }, headers: { "If-Match": '"1"' } });
@@ -104,14 +109,15 @@ describe("GET/PATCH/DELETE /v1/customers/{id}", () => {
     expect(stale.body.current_version).toBe(2);
     const fresh = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { last_name: "Lee" }, headers: { "If-Match": '"2"' } });
     expect(fresh.body).toMatchObject({ last_name: "Lee", version: 3 });
-    const noPassword = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: null } });
+    const noPassword = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: null }, headers: { "If-Match": '"3"' } });
     expect(noPassword.body.has_password).toBe(false);
-    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: {} }), 400, "validation_failed");
-    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { email: "x@example.com" } }), 400, "validation_failed");
+    const v4 = { "If-Match": '"4"' };
+    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: {}, headers: v4 }), 400, "validation_failed");
+    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { email: "x@example.com" }, headers: v4 }), 400, "validation_failed");
 
     expect((await call("DELETE", `/v1/customers/${customer.id}`, { token: store.key })).status).toBe(204);
     expectProblem(await call("GET", `/v1/customers/${customer.id}`, { token: store.key }), 404, "not_found");
-    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { first_name: "x" } }), 404, "not_found");
+    expectProblem(await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { first_name: "x" }, headers: v4 }), 404, "not_found");
     expectProblem(await call("DELETE", `/v1/customers/${customer.id}`, { token: store.key }), 404, "not_found");
     expectProblem(await call("GET", `/v1/customers/${customer.id}/snapshot`, { token: store.key }), 404, "not_found");
     // The deleted customer's email is free again.
@@ -139,7 +145,7 @@ describe("GET/PATCH/DELETE /v1/customers/{id}", () => {
       ["POST", `/v1/customers/${customer.id}/emails`, { email: `${unique("x")}@example.com` }],
       ["POST", `/v1/customers/${customer.id}/send-confirmation`],
     ] as Array<[string, string, unknown?]>) {
-      expectProblem(await call(method, path, { token: b.key, body }), 404, "not_found");
+      expectProblem(await call(method, path, { token: b.key, body, headers: { "If-Match": '"1"' } }), 404, "not_found");
     }
     const intact = await call("GET", `/v1/customers/${customer.id}/snapshot`, { token: a.key });
     expect(intact.body).toMatchObject({ addresses: [{ id: addressId, is_primary: true }], emails: [{ id: emailId, is_primary: true }] });

@@ -60,7 +60,11 @@ describe("login lockout policy (issue 7.10)", () => {
     const store = await createStore();
     const customer = await createCustomer(store);
     await exhaust(store.id, customer.email, "198.51.100.20");
-    const changed = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: "a fresh password" } });
+    const changed = await call("PATCH", `/v1/customers/${customer.id}`, {
+      token: store.key,
+      body: { password: "a fresh password" },
+      headers: { "If-Match": '"1"' },
+    });
     expect(changed.status).toBe(200);
     expect((await login(store.id, customer.email, "198.51.100.20", "a fresh password")).status).toBe(201);
   });

@@ -18,7 +18,11 @@ describe("sessions and password changes (issue 7.1)", () => {
           .then(() => call("POST", "/v1/auth/login", { headers, body: { store_id: store.id, email: customer.email, password: trial === 0 ? PASSWORD : `pw-${trial}-old` } })),
       );
       await scheduler.wait(5);
-      const changed = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: `pw-${trial + 1}-old` } });
+      const changed = await call("PATCH", `/v1/customers/${customer.id}`, {
+        token: store.key,
+        body: { password: `pw-${trial + 1}-old` },
+        headers: { "If-Match": `"${trial + 1}"` },
+      });
       expect(changed.status).toBe(200);
       const results = await Promise.all(logins);
       const tokens = results.filter((r) => r.status === 201).map((r) => r.body.token as string);
@@ -35,7 +39,11 @@ describe("sessions and password changes (issue 7.1)", () => {
     // The gate runs after the password hash was read and before the session insert: change the password there.
     const gate = {
       attempt: async () => {
-        const res = await call("PATCH", `/v1/customers/${customer.id}`, { token: store.key, body: { password: "changed meanwhile" } });
+        const res = await call("PATCH", `/v1/customers/${customer.id}`, {
+          token: store.key,
+          body: { password: "changed meanwhile" },
+          headers: { "If-Match": '"1"' },
+        });
         expect(res.status).toBe(200);
         return { allowed: true, retryAfterSeconds: 0 };
       },

@@ -98,17 +98,18 @@ describe("GET /v1/products/{id}", () => {
     expect((await call("DELETE", `/v1/products/${product.id}`, { token: a.key })).status).toBe(204);
     expectProblem(await call("GET", `/v1/products/${product.id}`, { token: a.key }), 404, "not_found");
     expectProblem(await call("DELETE", `/v1/products/${product.id}`, { token: a.key }), 404, "not_found");
-    expectProblem(await call("PATCH", `/v1/products/${product.id}`, { token: a.key, body: { title: "x" } }), 404, "not_found");
+    expectProblem(await call("PATCH", `/v1/products/${product.id}`, { token: a.key, body: { title: "x" }, headers: { "If-Match": '"1"' } }), 404, "not_found");
   });
 });
 
 describe("PATCH /v1/products/{id}", () => {
-  it("updates sent fields, replaces tags, and honours If-Match when sent", async () => {
+  it("updates sent fields, replaces tags, and honours If-Match", async () => {
     const store = await createStore();
     const product = await createProduct(store.key, { tags: ["a", "b"], vendor: "Acme" });
     const updated = await call("PATCH", `/v1/products/${product.id}`, {
       token: store.key,
       body: { price_cents: 1600, tags: ["c"], description: null },
+      headers: { "If-Match": '"1"' },
     });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ price_cents: 1600, tags: ["c"], vendor: "Acme", description: null, version: 2 });
@@ -132,7 +133,7 @@ describe("PATCH /v1/products/{id}", () => {
   it("does not apply tags when the version is stale", async () => {
     const store = await createStore();
     const product = await createProduct(store.key, { tags: ["keep"] });
-    await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { title: "v2" } });
+    await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { title: "v2" }, headers: { "If-Match": '"1"' } });
     const stale = await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { tags: ["lost"] }, headers: { "If-Match": '"1"' } });
     expectProblem(stale, 412, "stale_version");
     expect((await call("GET", "/v1/products?tag=lost", { token: store.key })).body.data).toEqual([]);
@@ -143,11 +144,12 @@ describe("PATCH /v1/products/{id}", () => {
     const store = await createStore();
     const product = await createProduct(store.key);
     const other = await createProduct(store.key, { sku: unique("SKU") });
-    expectProblem(await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: {} }), 400, "validation_failed");
-    const inv = await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { inventory: 5 } });
+    const v1 = { "If-Match": '"1"' };
+    expectProblem(await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: {}, headers: v1 }), 400, "validation_failed");
+    const inv = await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { inventory: 5 }, headers: v1 });
     expectProblem(inv, 400, "validation_failed");
     expect(inv.body.errors).toContainEqual({ path: "inventory", message: "Unknown field" });
-    expectProblem(await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { sku: other.sku } }), 409, "duplicate");
+    expectProblem(await call("PATCH", `/v1/products/${product.id}`, { token: store.key, body: { sku: other.sku }, headers: v1 }), 409, "duplicate");
   });
 });
 

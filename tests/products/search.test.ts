@@ -146,7 +146,7 @@ describe("search index maintenance", () => {
     expect(titles(await search(store, `q=${word}`))).toEqual([`Café ${word} bowl`]);
     expect(titles(await search(store, "q=cafe%20" + word))).toHaveLength(1);
 
-    await call("PATCH", `/v1/products/${created.body.id}`, { token: store.key, body: { title: "Renamed bowl" } });
+    await call("PATCH", `/v1/products/${created.body.id}`, { token: store.key, body: { title: "Renamed bowl" }, headers: { "If-Match": '"1"' } });
     expect((await search(store, `q=${word}`)).body.data).toEqual([]);
     await call("PUT", `/v1/products/${created.body.id}/tags/${word}`, { token: store.key });
     expect(titles(await search(store, `q=${word}`))).toEqual(["Renamed bowl"]);
@@ -155,7 +155,12 @@ describe("search index maintenance", () => {
     expect((await search(store, `q=${word}&available=true`)).body.data).toEqual([]);
     await call("DELETE", `/v1/products/${created.body.id}/tags`, { token: store.key });
     expect((await search(store, `q=${word}`)).body.data).toEqual([]);
-    await call("PATCH", `/v1/products/${created.body.id}`, { token: store.key, body: { description: `About ${word}` } });
+    const current = await call("GET", `/v1/products/${created.body.id}`, { token: store.key });
+    await call("PATCH", `/v1/products/${created.body.id}`, {
+      token: store.key,
+      body: { description: `About ${word}` },
+      headers: { "If-Match": current.headers.get("ETag")! },
+    });
     expect(titles(await search(store, `q=${word}`))).toEqual(["Renamed bowl"]);
     await call("DELETE", `/v1/products/${created.body.id}`, { token: store.key });
     expect((await search(store, `q=${word}`)).body.data).toEqual([]);

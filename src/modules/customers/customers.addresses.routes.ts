@@ -1,70 +1,61 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  SECURITY,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
+import { createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { once } from "../idempotency";
-import { requireStore } from "../stores";
-import { addAddress,
-  addedAddress, deleteAddress, listAddresses, makePrimaryAddress } from "./customers.addresses";
+import { storeRoute } from "../stores";
+import { addAddress, addedAddress, deleteAddress, listAddresses, makePrimaryAddress } from "./customers.addresses";
 import { Address, AddressInput, AddressList } from "./customers.schemas";
 import { presentAddress } from "./customers.service";
 
 const tags = ["Customer addresses"];
 const AddressParams = idParam("cus").extend(idParam("addr", "address_id").shape);
 
-const addAddressRoute = createRoute({
+const addAddressRoute = storeRoute({
+  operationId: "addCustomerAddress",
   method: "post",
   path: "/v1/customers/{id}/addresses",
   tags,
   summary: "Add an address",
   description: "At most 20 per customer (409 beyond). `is_primary: true` moves the primary flag here atomically.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(AddressInput) },
-  responses: { 201: jsonContent(Address, "The new address"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
+  idempotency: "optional",
+  request: { params: idParam("cus"), ...jsonRequest(AddressInput) },
+  responses: { 201: jsonContent(Address, "The new address") },
+  errors: [404, 409, 422],
 });
 
-const listAddressesRoute = createRoute({
+const listAddressesRoute = storeRoute({
+  operationId: "listCustomerAddresses",
   method: "get",
   path: "/v1/customers/{id}/addresses",
   tags,
   summary: "List addresses",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Every live address of the customer (at most 20), primary first.",
   request: { params: idParam("cus") },
-  responses: { 200: jsonContent(AddressList, "Every live address, primary first"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(AddressList, "Every live address, primary first") },
+  errors: [404],
 });
 
-const deleteAddressRoute = createRoute({
+const deleteAddressRoute = storeRoute({
+  operationId: "deleteCustomerAddress",
   method: "delete",
   path: "/v1/customers/{id}/addresses/{address_id}",
   tags,
   summary: "Delete an address",
   description: "Deleting the primary address leaves the customer without one.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: AddressParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [404],
 });
 
-const makePrimaryRoute = createRoute({
+const makePrimaryRoute = storeRoute({
+  operationId: "makeCustomerAddressPrimary",
   method: "post",
   path: "/v1/customers/{id}/addresses/{address_id}/make-primary",
   tags,
   summary: "Make an address the primary one",
   description: "Atomic: afterwards exactly this address is primary, whatever runs concurrently.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: AddressParams },
-  responses: { 200: jsonContent(Address, "The primary address"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(Address, "The primary address") },
+  errors: [404],
 });
 
 export const addressesRouter = createRouter<AppEnv>()

@@ -1,9 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { randomBase62 } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
-import { BODY_ERRORS, SECURITY, createRouter, errorResponses, jsonContent, jsonRequest } from "../../shared/openapi";
-import { requireCustomer } from "./customers.auth";
+import { createRouter, jsonContent, jsonRequest, publicRoute } from "../../shared/openapi";
+import { customerRoute } from "./customers.auth";
 import { login, revokeSession } from "./customers.auth.service";
 import { confirmEmail } from "./customers.confirmation";
 import { clientKey, loginLimiter } from "./customers.object";
@@ -12,52 +12,50 @@ import { orderFigures } from "./customers.order-figures";
 import { getCustomer, normalizeEmail, presentCustomer } from "./customers.service";
 
 const tags = ["Storefront auth"];
-const customerSession = [{ customerSession: [] }];
 
-const loginRoute = createRoute({
+const loginRoute = publicRoute({
+  operationId: "logInCustomer",
   method: "post",
   path: "/v1/auth/login",
   tags,
   summary: "Log a customer in",
   description:
     "Returns a session token (`cst_...`, valid 30 days, stored hashed). At most 5 attempts per account (store + email) and client address in 15 minutes, and 25 per account across addresses except from addresses that signed in before (429 with Retry-After); a success resets its address's count, and a password change or `POST /v1/customers/{id}/unlock-login` resets all. A wrong password and an unknown email get the same answer.",
-  security: SECURITY.none,
+  secret: true,
   request: jsonRequest(LoginBody),
-  responses: {
-    201: jsonContent(CustomerSession, "A new session"),
-    ...errorResponses(...BODY_ERRORS, 401, 429),
-  },
+  responses: { 201: jsonContent(CustomerSession, "A new session") },
+  errors: [401, 429, 503],
 });
 
-const logoutRoute = createRoute({
+const logoutRoute = customerRoute({
+  operationId: "logOutCustomer",
   method: "post",
   path: "/v1/auth/logout",
   tags,
   summary: "End the presented session",
-  security: customerSession,
-  middleware: [requireCustomer()] as const,
-  responses: { 204: { description: "Signed out" }, ...errorResponses(401) },
+  description: "The session token stops working at once; other sessions of the customer stay.",
+  responses: { 204: { description: "Signed out" } },
 });
 
-const meRoute = createRoute({
+const meRoute = customerRoute({
+  operationId: "getSessionCustomer",
   method: "get",
   path: "/v1/auth/me",
   tags,
   summary: "The signed-in customer",
-  security: customerSession,
-  middleware: [requireCustomer()] as const,
-  responses: { 200: jsonContent(Customer, "The customer of the session"), ...errorResponses(401) },
+  description: "The customer the session token belongs to.",
+  responses: { 200: jsonContent(Customer, "The customer of the session") },
 });
 
-const confirmRoute = createRoute({
+const confirmRoute = publicRoute({
+  operationId: "confirmCustomerEmail",
   method: "post",
   path: "/v1/auth/confirm",
   tags,
   summary: "Confirm an email address (for apps)",
   description: "Consumes the token from the confirmation email. Works once; unknown, used and expired tokens are 400 `invalid_token`.",
-  security: SECURITY.none,
   request: jsonRequest(ConfirmBody),
-  responses: { 200: jsonContent(Confirmation, "The confirmed email"), ...errorResponses(...BODY_ERRORS) },
+  responses: { 200: jsonContent(Confirmation, "The confirmed email") },
 });
 
 const HtmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
@@ -67,27 +65,27 @@ const ConfirmPageBody = z
   .object({ token: z.string().openapi({ example: "ect_Vb7Xn2Qe9Lr4Ty1Ui8Op3As6Df0Gh5J" }) })
   .openapi("ConfirmPageBody");
 
-const confirmPageRoute = createRoute({
+const confirmPageRoute = publicRoute({
+  operationId: "showConfirmationPage",
   method: "get",
   path: "/v1/confirm",
   tags,
   summary: "The confirmation link in the email (`/v1/confirm#<token>`): a page with a confirm button",
   description:
     "For people. The token is in the URL fragment, which browsers never send, so it appears in no request log. The page changes nothing (mail scanners and link previews fetch links by themselves); its button POSTs `{ token }` to `/v1/confirm`.",
-  security: SECURITY.none,
   responses: {
     200: HtmlPage("The confirm button"),
     400: HtmlPage("A token sent in the query string (it would be logged) is refused with the invalid-link page"),
   },
 });
 
-const confirmPagePostRoute = createRoute({
+const confirmPagePostRoute = publicRoute({
+  operationId: "submitConfirmationPage",
   method: "post",
   path: "/v1/confirm",
   tags,
   summary: "Confirm an email address (the button on the link's page)",
   description: "Consumes the token once and answers an HTML page; invalid, used or expired tokens, in any shape, answer a 400 page.",
-  security: SECURITY.none,
   request: jsonRequest(ConfirmPageBody),
   responses: { 200: HtmlPage("Confirmed"), 400: HtmlPage("Invalid, used or expired link") },
 });

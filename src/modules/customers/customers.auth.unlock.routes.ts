@@ -1,21 +1,20 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import { SECURITY, createRouter, errorResponses, idParam } from "../../shared/openapi";
-import { requireStore } from "../stores";
+import { createRouter, idParam } from "../../shared/openapi";
+import { storeRoute } from "../stores";
 import { unlockLogin } from "./customers.auth.service";
 import { loginLimiter } from "./customers.object";
 
-const unlockLoginRoute = createRoute({
+const unlockLoginRoute = storeRoute({
+  operationId: "unlockCustomerLogin",
   method: "post",
   path: "/v1/customers/{id}/unlock-login",
   tags: ["Customers"],
   summary: "Unlock a customer's storefront login",
   description:
     "Clears the login attempt counters of every email of the customer, for every client address, so a customer locked out by someone else's guesses can sign in at once. Changing the password does the same.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: idParam("cus") },
-  responses: { 204: { description: "Unlocked" }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: "Unlocked" } },
+  errors: [404],
 });
 
 /** Back-office login administration. */

@@ -1,17 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  SECURITY,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
+import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { once } from "../idempotency";
-import { requireStore } from "../stores";
+import { storeRoute } from "../stores";
 import { getEmailDelivery, presentDelivery, requestConfirmation } from "./customers.confirmation";
 import { addEmail, deleteEmail, listEmails, makePrimaryEmail } from "./customers.emails";
 import { AddEmailBody, CustomerEmail, EmailDelivery, EmailList } from "./customers.schemas";
@@ -20,79 +10,79 @@ import { presentEmail } from "./customers.service";
 const tags = ["Customer emails"];
 const EmailParams = idParam("cus").extend(idParam("eml", "email_id").shape);
 
-const addEmailRoute = createRoute({
+const addEmailRoute = storeRoute({
+  operationId: "addCustomerEmail",
   method: "post",
   path: "/v1/customers/{id}/emails",
   tags,
   summary: "Add an email",
   description: "Unique per store after normalization (409 `duplicate`); at most 10 per customer.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(AddEmailBody) },
-  responses: { 201: jsonContent(CustomerEmail, "The new email"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422) },
+  idempotency: "optional",
+  request: { params: idParam("cus"), ...jsonRequest(AddEmailBody) },
+  responses: { 201: jsonContent(CustomerEmail, "The new email") },
+  errors: [404, 409, 422],
 });
 
-const listEmailsRoute = createRoute({
+const listEmailsRoute = storeRoute({
+  operationId: "listCustomerEmails",
   method: "get",
   path: "/v1/customers/{id}/emails",
   tags,
   summary: "List emails",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Every email of the customer (at most 10), primary first, with confirmation state.",
   request: { params: idParam("cus") },
-  responses: { 200: jsonContent(EmailList, "Every email, primary first"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(EmailList, "Every email, primary first") },
+  errors: [404],
 });
 
-const deleteEmailRoute = createRoute({
+const deleteEmailRoute = storeRoute({
+  operationId: "deleteCustomerEmail",
   method: "delete",
   path: "/v1/customers/{id}/emails/{email_id}",
   tags,
   summary: "Delete an email",
   description: "The primary email cannot be deleted (409): make another one primary first.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: EmailParams },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404, 409) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [404, 409],
 });
 
-const makePrimaryEmailRoute = createRoute({
+const makePrimaryEmailRoute = storeRoute({
+  operationId: "makeCustomerEmailPrimary",
   method: "post",
   path: "/v1/customers/{id}/emails/{email_id}/make-primary",
   tags,
   summary: "Make an email the primary one",
   description: "Atomic; the customer's `email` and `confirmed_at` follow the new primary email.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: EmailParams },
-  responses: { 200: jsonContent(CustomerEmail, "The primary email"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(CustomerEmail, "The primary email") },
+  errors: [404],
 });
 
-const sendConfirmationRoute = createRoute({
+const sendConfirmationRoute = storeRoute({
+  operationId: "sendCustomerConfirmation",
   method: "post",
   path: "/v1/customers/{id}/send-confirmation",
   tags,
   summary: "Email a confirmation link to the primary email",
   description:
     "Queues the email and answers at once with the delivery; follow it at `GET /v1/email-deliveries/{id}`. The link (`/v1/confirm/{token}`) works once within 24 hours; the token appears only in the email.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }) },
-  responses: {
-    202: jsonContent(EmailDelivery, "The queued delivery"),
-    ...errorResponses(401, 403, 404, 409, 422, 503),
-  },
+  idempotency: "optional",
+  request: { params: idParam("cus") },
+  responses: { 202: { ...jsonContent(EmailDelivery, "The queued delivery"), headers: { Location: RESPONSE_HEADERS.location } } },
+  errors: [404, 409, 422],
 });
 
-const getDeliveryRoute = createRoute({
+const getDeliveryRoute = storeRoute({
+  operationId: "getEmailDelivery",
   method: "get",
   path: "/v1/email-deliveries/{id}",
   tags,
   summary: "Retrieve an email delivery",
   description: "Where a queued email is: queued, sending, sent, logged (no provider configured) or failed, with attempts and the last error.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: idParam("dlv") },
-  responses: { 200: jsonContent(EmailDelivery, "The delivery"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(EmailDelivery, "The delivery") },
+  errors: [404],
 });
 
 export const emailsRouter = createRouter<AppEnv>()

@@ -1,20 +1,9 @@
 import { orderFigures } from "./customers.order-figures";
-import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  OptionalIfMatchHeader,
-  SECURITY,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
-import { etag, parseIfMatch } from "../../shared/versioning";
+import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
+import { etag } from "../../shared/versioning";
 import { once } from "../idempotency";
-import { requireStore } from "../stores";
+import { storeRoute } from "../stores";
 import {
   Count,
   CreateCustomerBody,
@@ -37,95 +26,91 @@ import {
 } from "./customers.service";
 
 const tags = ["Customers"];
-const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The customer version" } };
+const ETagHeader = { ETag: RESPONSE_HEADERS.etag };
 
-const createCustomerRoute = createRoute({
+const createCustomerRoute = storeRoute({
+  operationId: "createCustomer",
   method: "post",
   path: "/v1/customers",
   tags,
   summary: "Create a customer",
   description:
     "The email becomes the primary email (unique per store: 409 `duplicate`). The password, if any, is stored as a PBKDF2-SHA256 hash. The first address is primary unless another says `is_primary`.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateCustomerBody) },
-  responses: {
-    201: { ...jsonContent(Customer, "The new customer"), headers: ETagHeader },
-    ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422),
-  },
+  idempotency: "optional",
+  request: jsonRequest(CreateCustomerBody),
+  responses: { 201: { ...jsonContent(Customer, "The new customer"), headers: { ...ETagHeader, Location: RESPONSE_HEADERS.location } } },
+  errors: [409, 422],
 });
 
-const listCustomersRoute = createRoute({
+const listCustomersRoute = storeRoute({
+  operationId: "listCustomers",
   method: "get",
   path: "/v1/customers",
   tags,
   summary: "List customers",
-  description: "Newest first (`created_at`, then `id`).",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Newest first (`created_at`, then `id`). Time ranges include `*_after` and exclude `*_before`.",
   request: { query: CustomerListQuery },
-  responses: { 200: jsonContent(CustomerPage, "A page of customers"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(CustomerPage, "A page of customers") },
 });
 
-const countCustomersRoute = createRoute({
+const countCustomersRoute = storeRoute({
+  operationId: "countCustomers",
   method: "get",
   path: "/v1/customers/count",
   tags,
   summary: "Count customers",
   description: "Takes the same filters as the list.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { query: CustomerFilterQuery },
-  responses: { 200: jsonContent(Count, "How many live customers match"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(Count, "How many live customers match") },
 });
 
-const getCustomerRoute = createRoute({
+const getCustomerRoute = storeRoute({
+  operationId: "getCustomer",
   method: "get",
   path: "/v1/customers/{id}",
   tags,
   summary: "Retrieve a customer",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "With addresses and order figures; `ETag` carries its version for `If-Match`.",
   request: { params: idParam("cus") },
-  responses: { 200: { ...jsonContent(Customer, "The customer"), headers: ETagHeader }, ...errorResponses(401, 403, 404) },
+  responses: { 200: { ...jsonContent(Customer, "The customer"), headers: ETagHeader } },
+  errors: [404],
 });
 
-const updateCustomerRoute = createRoute({
+const updateCustomerRoute = storeRoute({
+  operationId: "updateCustomer",
   method: "patch",
   path: "/v1/customers/{id}",
   tags,
   summary: "Update a customer",
   description: "Emails and addresses have their own endpoints. Changing or removing the password signs out every session.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { params: idParam("cus"), headers: z.object({ "If-Match": OptionalIfMatchHeader }), ...jsonRequest(UpdateCustomerBody) },
-  responses: {
-    200: { ...jsonContent(Customer, "The updated customer"), headers: ETagHeader },
-    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 412),
-  },
+  ifMatch: true,
+  request: { params: idParam("cus"), ...jsonRequest(UpdateCustomerBody) },
+  responses: { 200: { ...jsonContent(Customer, "The updated customer"), headers: ETagHeader } },
+  errors: [404],
 });
 
-const deleteCustomerRoute = createRoute({
+const deleteCustomerRoute = storeRoute({
+  operationId: "deleteCustomer",
   method: "delete",
   path: "/v1/customers/{id}",
   tags,
   summary: "Delete a customer",
   description: "Soft delete: the customer, its emails and addresses disappear from reads, its emails become free and its sessions end.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: idParam("cus") },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [404],
 });
 
-const snapshotRoute = createRoute({
+const snapshotRoute = storeRoute({
+  operationId: "getCustomerSnapshot",
   method: "get",
   path: "/v1/customers/{id}/snapshot",
   tags,
   summary: "Retrieve a customer with everything attached",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "The customer with every email, address and recent order figures in one read.",
   request: { params: idParam("cus") },
-  responses: { 200: jsonContent(CustomerSnapshot, "The extended customer"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(CustomerSnapshot, "The extended customer") },
+  errors: [404],
 });
 
 export const customersRouter = createRouter<AppEnv>()
@@ -150,8 +135,7 @@ export const customersRouter = createRouter<AppEnv>()
     return c.json(presentCustomer(customer, addresses, figures[id]), 200, { ETag: etag(customer.version) });
   })
   .openapi(updateCustomerRoute, async (c) => {
-    const ifMatch = c.req.header("If-Match");
-    const expected = ifMatch === undefined ? null : parseIfMatch(ifMatch);
+    const expected = c.var.expectedVersion;
     const storeId = c.var.principal.storeId;
     const { id } = c.req.valid("param");
     const [{ customer, addresses }, figures] = await Promise.all([

@@ -2,18 +2,11 @@ import { Order } from "../orders";
 import { z } from "@hono/zod-openapi";
 import { CurrencySchema } from "../../shared/money";
 import { PageQuerySchema, pageSchema } from "../../shared/pagination";
+import { Count, Timestamp, timeRange } from "../../shared/schemas";
 
 export const MAX_ADDRESSES = 20;
 export const MAX_EMAILS = 10;
 
-const Timestamp = z.string().openapi({ example: "2026-11-23T18:20:36.000Z", format: "date-time" });
-
-const TimestampQuery = (name: string, description: string) =>
-  z.iso
-    .datetime({ offset: true })
-    .transform((value) => new Date(value).toISOString())
-    .optional()
-    .openapi({ param: { name, in: "query" }, description, example: "2026-11-01T00:00:00Z" });
 
 export const EMAIL_RULE =
   "Email addresses are unique per store after trimming, Unicode NFC normalization and lowercasing. " +
@@ -124,9 +117,8 @@ export type UpdateCustomerInput = z.infer<typeof UpdateCustomerBody>;
 
 const customerFilters = {
   email: EmailSchema.optional().openapi({ param: { name: "email", in: "query" }, description: "Any of the customer's emails, normalized" }),
-  created_after: TimestampQuery("created_after", "Only customers created at or after this instant"),
-  created_before: TimestampQuery("created_before", "Only customers created before this instant"),
-  updated_after: TimestampQuery("updated_after", "Only customers updated at or after this instant"),
+  ...timeRange("created", "customers created"),
+  updated_after: timeRange("updated", "customers updated").updated_after,
 };
 
 export const CustomerFilterQuery = z.object(customerFilters);
@@ -169,7 +161,7 @@ export const CustomerSnapshot = Customer.extend({
     "The customer with addresses, emails and recent orders. The open cart, gift card, store credit and loyalty balances are added as those modules ship; fields appear only when they can be filled truthfully.",
 });
 
-export const Count = z.object({ count: z.number().int().openapi({ example: 42 }) }).openapi("CustomerCount");
+export { Count };
 
 export const EmailDelivery = z
   .object({

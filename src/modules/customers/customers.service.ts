@@ -1,12 +1,12 @@
 import type { CustomerOrderSummary } from "../orders";
-import { type SQL, and, asc, count, desc, eq, exists, gte, isNull, lt, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, count, desc, eq, exists, gte, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import type { Write } from "../idempotency";
 import { hashPassword } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
-import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import { type Page, paginate } from "../../shared/pagination";
 import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
@@ -255,24 +255,13 @@ export async function listCustomers(
   signingSecret: SecretSource,
   orderFigures: OrderFigures,
 ): Promise<Page<CustomerView>> {
-  const scope = `customers:${storeId}`;
-  const after = query.cursor ? await decodeCursor(signingSecret, scope, query.cursor, ["string", "string"]) : null;
+  const keyset = await paginate(signingSecret, `customers:${storeId}`, query, customers);
   const rows = await db
     .select()
     .from(customers)
-    .where(
-      and(
-        filterConditions(storeId, query),
-        after
-          ? or(
-              lt(customers.createdAt, String(after[0])),
-              and(eq(customers.createdAt, String(after[0])), lt(customers.id, String(after[1]))),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(customers.createdAt), desc(customers.id))
-    .limit(query.limit + 1);
+    .where(and(filterConditions(storeId, query), keyset.where))
+    .orderBy(...keyset.orderBy)
+    .limit(keyset.limit);
   const ids = rows.slice(0, query.limit).map((r) => r.id);
   const [addresses, figures] = await Promise.all([
     ids.length > 0 ? addressesOf(db, storeId, ids) : Promise.resolve([]),
@@ -280,9 +269,7 @@ export async function listCustomers(
   ]);
   const byCustomer = new Map<string, CustomerAddressRow[]>();
   for (const address of addresses) byCustomer.set(address.customerId, [...(byCustomer.get(address.customerId) ?? []), address]);
-  return toPage(rows, query.limit, signingSecret, scope, (r) => [r.createdAt, r.id], (r) =>
-    presentCustomer(r, byCustomer.get(r.id) ?? [], figures[r.id]),
-  );
+  return keyset.page(rows, (r) => presentCustomer(r, byCustomer.get(r.id) ?? [], figures[r.id]));
 }
 
 export async function countCustomers(db: Db, storeId: string, filters: CustomerFilters): Promise<number> {

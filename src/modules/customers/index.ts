@@ -14,7 +14,7 @@ export const customersRouter = createRouter<AppEnv>()
   .route("/", authRouter)
   .route("/", loginAdminRouter);
 
-export { requireCustomer } from "./customers.auth";
+export { customerRoute, requireCustomer, type CustomerEnv } from "./customers.auth";
 export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
 export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
 export { consumeEmailOutbox, finishDeadEmails } from "./customers.consumer";

@@ -1,19 +1,21 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { ApiError } from "../../shared/errors";
-import { SECURITY, createRouter, errorResponses, jsonContent } from "../../shared/openapi";
+import { createRouter, jsonContent, publicRoute } from "../../shared/openapi";
 
 const Health = z
   .object({ status: z.literal("ok"), checks: z.object({ d1: z.literal("ok") }) })
   .openapi("Health", { example: { status: "ok", checks: { d1: "ok" } } });
 
-const healthRoute = createRoute({
+const healthRoute = publicRoute({
+  operationId: "getHealth",
   method: "get",
   path: "/health",
   tags: ["Health"],
   summary: "Liveness and D1 reachability",
-  security: SECURITY.none,
-  responses: { 200: jsonContent(Health, "Healthy"), ...errorResponses(503) },
+  description: "No credential needed. 503 when D1 does not answer a trivial query.",
+  responses: { 200: jsonContent(Health, "Healthy") },
+  errors: [503],
 });
 
 export const healthRouter = createRouter<AppEnv>().openapi(healthRoute, async (c) => {

@@ -1,4 +1,4 @@
-import { type SQL, and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, max, ne, sql, sum } from "drizzle-orm";
+import { type SQL, and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, max, ne, sql, sum } from "drizzle-orm";
 import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
 import { newId } from "../../shared/ids";
 import { nowIso } from "../../shared/time";
@@ -16,13 +16,13 @@ const PAID = ["closed", "shipped", "delivered"] as const;
 const FILTERS: { [K in keyof OrderFilters]-?: (value: NonNullable<OrderFilters[K]>) => SQL } = {
   status: (v) => eq(orders.status, v),
   customer_id: (v) => eq(orders.customer_id, v),
-  created_after: (v) => gt(orders.created_at, v),
+  created_after: (v) => gte(orders.created_at, v),
   created_before: (v) => lt(orders.created_at, v),
-  shipped_after: (v) => gt(orders.shipped_at, v),
+  shipped_after: (v) => gte(orders.shipped_at, v),
   shipped_before: (v) => lt(orders.shipped_at, v),
-  delivered_after: (v) => gt(orders.delivered_at, v),
+  delivered_after: (v) => gte(orders.delivered_at, v),
   delivered_before: (v) => lt(orders.delivered_at, v),
-  canceled_after: (v) => gt(orders.canceled_at, v),
+  canceled_after: (v) => gte(orders.canceled_at, v),
   canceled_before: (v) => lt(orders.canceled_at, v),
 };
 

@@ -1,24 +1,13 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
 import { parsedBody } from "../../shared/http";
 import { ApiError } from "../../shared/errors";
 import { canonicalJson, parseIdempotencyKey, requestFingerprint } from "../../shared/idempotency-key";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  IfMatchHeader,
-  SECURITY,
-  TenantHeader,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
+import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { decodeCursor, toPage } from "../../shared/pagination";
-import { etag, parseIfMatch, staleVersion } from "../../shared/versioning";
-import { requireStore } from "../stores";
+import { etag, staleVersion } from "../../shared/versioning";
+import { type StoreEnv, storeRoute } from "../stores";
 import { checkOrderInput } from "./orders.checks";
 import {
   CancelOrderBody,
@@ -38,10 +27,8 @@ import { orderStream } from "./orders.stream";
 
 const tags = ["Orders"];
 
-const orderHeaders = {
-  ETag: { schema: { type: "string" as const }, description: "The order version, for If-Match" },
-  "Idempotent-Replayed": { schema: { type: "string" as const }, description: '"true" when this is a stored response replayed for a repeated Idempotency-Key' },
-};
+const orderHeaders = { ETag: RESPONSE_HEADERS.etag, "Idempotent-Replayed": RESPONSE_HEADERS.replayed };
+type VersionedStoreEnv = StoreEnv & { Variables: { expectedVersion: number } };
 
 const OrderId = idParam("ord");
 const CustomerIdParam = idParam("cus");
@@ -81,7 +68,7 @@ function succeeded(result: CommandResult) {
   return { order: result.order, headers };
 }
 
-async function idempotencyClaim(c: Context<AppEnv>, route: string, required: boolean): Promise<IdempotencyClaim | null> {
+async function idempotencyClaim(c: Pick<Context<StoreEnv>, "req" | "var">, route: string, required: boolean): Promise<IdempotencyClaim | null> {
   const key = parseIdempotencyKey(c.req.header("Idempotency-Key"), required);
   if (key === null) return null;
   const body = await parsedBody(c);
@@ -99,7 +86,7 @@ function assertOrderId(id: string) {
   if (!id.startsWith("ord_")) throw new ApiError("not_found", "Order not found");
 }
 
-async function listPage(c: Context<AppEnv>, filters: OrderFilters, limit: number, cursor: string | undefined) {
+async function listPage(c: Context<StoreEnv>, filters: OrderFilters, limit: number, cursor: string | undefined) {
   const storeId = c.var.principal.storeId;
   const secret = c.env;
   // The cursor is bound to the store and the exact filters it was issued for.
@@ -109,74 +96,70 @@ async function listPage(c: Context<AppEnv>, filters: OrderFilters, limit: number
   return toPage(rows, limit, secret, scope, (order) => [order.created_at, order.id], (order) => order);
 }
 
-const createOrderRoute = createRoute({
+const createOrderRoute = storeRoute({
+  operationId: "createOrder",
   method: "post",
   path: "/v1/orders",
   tags,
   summary: "Create a draft order",
   description:
-    "Creates a draft with line items priced from the unit price snapshots sent. `Idempotency-Key` is required: a repeat with the same body replays the first response with `Idempotent-Replayed: true`, another body is 422 `idempotency_key_reused`. Writes `order.created`.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: {
-    headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader, "X-Tenant-Id": TenantHeader }),
-    ...jsonRequest(CreateOrderBody),
-  },
+    "Creates a draft. A line naming a catalog product is priced from the catalog (title and unit price snapshot taken server-side); a custom line (no `product_id`) carries its own title and price. `Idempotency-Key` is required: a repeat with the same body replays the first response with `Idempotent-Replayed: true`, another body is 422 `idempotency_key_reused`. Writes `order.created`.",
+  idempotency: "required",
+  request: jsonRequest(CreateOrderBody),
   responses: {
     201: {
       ...orderResponse("The new draft (or the replayed first response)"),
-      headers: { ...orderHeaders, Location: { schema: { type: "string" as const }, description: "The order's URL" } },
+      headers: { ...orderHeaders, Location: RESPONSE_HEADERS.location },
     },
-    ...errorResponses(...BODY_ERRORS, 401, 403, 422, 503),
   },
 });
 
-const listOrdersRoute = createRoute({
+const listOrdersRoute = storeRoute({
+  operationId: "listOrders",
   method: "get",
   path: "/v1/orders",
   tags,
   summary: "List orders",
-  description: "Newest first (`created_at` then `id`, descending), keyset-paginated, read from the store's order stream (strongly consistent). Time filters are exclusive.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Newest first (`created_at` then `id`, descending), keyset-paginated, read from the store's order stream (strongly consistent). Time ranges include `*_after` and exclude `*_before`.",
   request: { query: ListOrdersQuery },
-  responses: { 200: jsonContent(OrderPage, "A page of orders"), ...errorResponses(401, 403, 503) },
+  responses: { 200: jsonContent(OrderPage, "A page of orders") },
 });
 
-const countOrdersRoute = createRoute({
+const countOrdersRoute = storeRoute({
+  operationId: "countOrders",
   method: "get",
   path: "/v1/orders/count",
   tags,
   summary: "Count orders",
   description: "Takes the same filters as the list.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { query: OrderFiltersQuery },
-  responses: { 200: jsonContent(OrderCount, "How many orders match"), ...errorResponses(401, 403, 503) },
+  responses: { 200: jsonContent(OrderCount, "How many orders match") },
 });
 
-const getOrderRoute = createRoute({
+const getOrderRoute = storeRoute({
+  operationId: "getOrder",
   method: "get",
   path: "/v1/orders/{id}",
   tags,
   summary: "Retrieve an order",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Read from the store's order stream (strongly consistent); `ETag` carries the version for `If-Match`.",
   request: { params: OrderId },
-  responses: { 200: orderResponse("The order"), ...errorResponses(401, 403, 404, 503) },
+  responses: { 200: orderResponse("The order") },
+  errors: [404],
 });
 
-const updateOrderRoute = createRoute({
+const updateOrderRoute = storeRoute({
+  operationId: "updateOrder",
   method: "patch",
   path: "/v1/orders/{id}",
   tags,
   summary: "Edit a draft order",
   description:
     "Only drafts can be edited (409 `order_not_editable`). `lines` replaces every line and recomputes the totals; `metadata` is merged. Requires `If-Match`. Writes `order.updated`.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { params: OrderId, headers: z.object({ "If-Match": IfMatchHeader }), ...jsonRequest(UpdateOrderBody) },
-  responses: { 200: orderResponse("The edited draft"), ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412, 428, 503) },
+  ifMatch: true,
+  request: { params: OrderId, ...jsonRequest(UpdateOrderBody) },
+  responses: { 200: orderResponse("The edited draft") },
+  errors: [404, 409],
 });
 
 const ACTION_DOCS: Record<OrderAction, { summary: string; description: string }> = {
@@ -188,23 +171,21 @@ const ACTION_DOCS: Record<OrderAction, { summary: string; description: string }>
 };
 
 function transitionRoute<A extends OrderAction, B extends typeof TransitionBody | typeof CancelOrderBody>(action: A, body: B) {
-  return createRoute({
+  return storeRoute({
+    operationId: `${action}Order` as `${A}Order`,
     method: "post",
     path: `/v1/orders/{id}/${action}` as `/v1/orders/{id}/${A}`,
     tags,
     summary: ACTION_DOCS[action].summary,
     description: `${ACTION_DOCS[action].description} Requires \`If-Match\`; an illegal move is 409 \`invalid_transition\`. An optional \`Idempotency-Key\` makes a retry replay the first success.`,
-    security: SECURITY.apiKey,
-    middleware: [requireStore()] as const,
+    ifMatch: true,
+    idempotency: "optional",
     request: {
       params: OrderId,
-      headers: z.object({ "If-Match": IfMatchHeader, "Idempotency-Key": IdempotencyKeyHeader }),
       body: { required: false, content: { "application/json": { schema: body } } },
     },
-    responses: {
-      200: orderResponse("The order after the transition"),
-      ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412, 422, 428, 503),
-    },
+    responses: { 200: orderResponse("The order after the transition") },
+    errors: [404, 409, 422],
   });
 }
 
@@ -214,26 +195,26 @@ const shipRoute = transitionRoute("ship", TransitionBody);
 const deliverRoute = transitionRoute("deliver", TransitionBody);
 const cancelRoute = transitionRoute("cancel", CancelOrderBody);
 
-const customerOrdersRoute = createRoute({
+const customerOrdersRoute = storeRoute({
+  operationId: "listCustomerOrders",
   method: "get",
   path: "/v1/customers/{id}/orders",
   tags: ["Orders", "Customers"],
   summary: "List a customer's orders",
   description: "The order list filtered by customer; same ordering, filters and pagination.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: CustomerIdParam, query: ListCustomerOrdersQuery },
-  responses: { 200: jsonContent(OrderPage, "A page of the customer's orders"), ...errorResponses(401, 403, 404, 503) },
+  responses: { 200: jsonContent(OrderPage, "A page of the customer's orders") },
+  errors: [404],
 });
 
 async function runTransition(
-  c: Context<AppEnv>,
+  c: Context<VersionedStoreEnv>,
   action: OrderAction,
   id: string,
   cancellationReason?: z.infer<typeof CancelOrderBody>["cancellation_reason"],
 ) {
   assertOrderId(id);
-  const expectedVersion = parseIfMatch(c.req.header("If-Match"));
+  const expectedVersion = c.var.expectedVersion;
   const idempotency = await idempotencyClaim(c, `/v1/orders/{id}/${action}`, false);
   const storeId = c.var.principal.storeId;
   const result = await stream(() =>
@@ -277,7 +258,7 @@ export const ordersRouter = createRouter<AppEnv>()
   .openapi(updateOrderRoute, async (c) => {
     const { id } = c.req.valid("param");
     assertOrderId(id);
-    const expectedVersion = parseIfMatch(c.req.header("If-Match"));
+    const expectedVersion = c.var.expectedVersion;
     const body = c.req.valid("json");
     const storeId = c.var.principal.storeId;
     const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { AmountCentsSchema, CurrencySchema } from "../../shared/money";
 import { PageQuerySchema, pageSchema } from "../../shared/pagination";
 
-const Timestamp = z.string().openapi({ example: "2026-11-23T18:20:36.000Z", format: "date-time" });
+import { Count, Metadata as SharedMetadata, METADATA_LIMITS, Timestamp, timeRange } from "../../shared/schemas";
 
 export const ORDER_STATUSES = ["draft", "confirmed", "closed", "shipped", "delivered", "canceled"] as const;
 
@@ -26,7 +26,7 @@ export const ORDER_EVENT_TYPES = [
 export const OrderEventType = z.enum(ORDER_EVENT_TYPES);
 
 /** Stripe-like limits keep every order, and so every event, well under the 128 KB queue message limit. */
-export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 } as const;
+export { METADATA_LIMITS };
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 10_000;
 export const MAX_NOTES_LENGTH = 5_000;
@@ -44,15 +44,7 @@ const ProductId = z
 
 const MetadataKey = z.string().min(1).max(METADATA_LIMITS.keyLength);
 
-export const Metadata = z
-  .record(MetadataKey, z.string().max(METADATA_LIMITS.valueLength))
-  .refine((value) => Object.keys(value).length <= METADATA_LIMITS.keys, {
-    message: `At most ${METADATA_LIMITS.keys} keys`,
-  })
-  .openapi({
-    description: `Flat string map: up to ${METADATA_LIMITS.keys} keys of at most ${METADATA_LIMITS.keyLength} characters, values up to ${METADATA_LIMITS.valueLength}`,
-    example: { channel: "pos" },
-  });
+export const Metadata = SharedMetadata;
 
 /** PATCH metadata: keys merge into the current map; a null value removes its key. */
 export const MetadataPatch = z
@@ -210,23 +202,12 @@ export const OrderEvent = z
 
 export type OrderEvent = z.infer<typeof OrderEvent>;
 
-const TimeFilter = (description: string) =>
-  z.iso
-    .datetime({ offset: true })
-    .transform((value) => new Date(value).toISOString())
-    .optional()
-    .openapi({ type: "string", format: "date-time", description });
-
 const filterFields = {
   status: OrderStatus.optional().openapi({ param: { name: "status", in: "query" } }),
-  created_after: TimeFilter("Only orders created strictly after this time"),
-  created_before: TimeFilter("Only orders created strictly before this time"),
-  shipped_after: TimeFilter("Only orders shipped strictly after this time"),
-  shipped_before: TimeFilter("Only orders shipped strictly before this time"),
-  delivered_after: TimeFilter("Only orders delivered strictly after this time"),
-  delivered_before: TimeFilter("Only orders delivered strictly before this time"),
-  canceled_after: TimeFilter("Only orders canceled strictly after this time"),
-  canceled_before: TimeFilter("Only orders canceled strictly before this time"),
+  ...timeRange("created", "orders created"),
+  ...timeRange("shipped", "orders shipped"),
+  ...timeRange("delivered", "orders delivered"),
+  ...timeRange("canceled", "orders canceled"),
 };
 
 const customerFilter = { customer_id: CustomerId.optional().openapi({ param: { name: "customer_id", in: "query" } }) };
@@ -239,6 +220,4 @@ export type OrderFilters = z.output<typeof OrderFiltersQuery>;
 
 export const OrderPage = pageSchema(Order, "OrderPage");
 
-export const OrderCount = z
-  .object({ count: z.number().int().openapi({ example: 42 }) })
-  .openapi("OrderCount");
+export const OrderCount = Count;

@@ -1,61 +1,41 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  SECURITY,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
+import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
 import { etag } from "../../shared/versioning";
 import { once } from "../idempotency";
-import { requireStore } from "../stores";
-import {
-  type InventorySnapshot,
-  changeInventory,
-  inventoryOutcome,
-  listInventoryLedger,
-  presentLedgerEntry,
-} from "./products.inventory";
+import { storeRoute } from "../stores";
+import { type InventorySnapshot, changeInventory, inventoryOutcome, listInventoryLedger, presentLedgerEntry } from "./products.inventory";
 import { InventoryBody, InventoryChange, InventoryLedgerPage } from "./products.schemas";
 import { presentProduct } from "./products.service";
 
 const tags = ["Inventory"];
 
-const changeInventoryRoute = createRoute({
+const changeInventoryRoute = storeRoute({
+  operationId: "changeInventory",
   method: "post",
   path: "/v1/products/{id}/inventory",
   tags,
   summary: "Adjust or set stock",
   description:
     "Exactly one of `adjust` (add or remove) or `set`. Atomic: concurrent changes never lose an update, and stock never goes below zero (409 `insufficient_inventory`, nothing changes). Each change writes a ledger entry.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: {
-    params: idParam("prod"),
-    headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }),
-    ...jsonRequest(InventoryBody),
-  },
+  idempotency: "optional",
+  request: { params: idParam("prod"), ...jsonRequest(InventoryBody) },
   responses: {
-    200: jsonContent(InventoryChange, "The product after the change and its ledger entry"),
-    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422),
+    200: { ...jsonContent(InventoryChange, "The product after the change and its ledger entry"), headers: { ETag: RESPONSE_HEADERS.etag } },
   },
+  errors: [404, 409, 422],
 });
 
-const ledgerRoute = createRoute({
+const ledgerRoute = storeRoute({
+  operationId: "listInventoryLedger",
   method: "get",
   path: "/v1/products/{id}/inventory/ledger",
   tags,
   summary: "List a product's inventory ledger",
   description: "Newest first.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: idParam("prod"), query: PageQuerySchema },
-  responses: { 200: jsonContent(InventoryLedgerPage, "A page of ledger entries"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonContent(InventoryLedgerPage, "A page of ledger entries") },
+  errors: [404],
 });
 
 export const inventoryRouter = createRouter<AppEnv>()

@@ -1,11 +1,11 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { batchGuard, batchable, isBatchGuardFailure } from "../../shared/d1";
 import { rowFromJson, rowJson } from "../../shared/d1-json";
 import type { Write } from "../idempotency";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
-import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import { type Page, paginate } from "../../shared/pagination";
 import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { MAX_INVENTORY } from "./products.schemas";
@@ -96,28 +96,16 @@ export async function listInventoryLedger(
   page: { limit: number; cursor?: string | undefined },
   signingSecret: SecretSource,
 ): Promise<Page<ReturnType<typeof presentLedgerEntry>>> {
-  const scope = `inventory_ledger:${storeId}:${productId}`;
-  const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;
+  const keyset = await paginate(signingSecret, `inventory_ledger:${storeId}:${productId}`, page, inventoryLedger);
   const [product, rows] = await db.batch([
     db.select({ id: products.id }).from(products).where(liveProduct(storeId, productId)).limit(1),
     db
       .select()
       .from(inventoryLedger)
-      .where(
-        and(
-          eq(inventoryLedger.storeId, storeId),
-          eq(inventoryLedger.productId, productId),
-          after
-            ? or(
-                lt(inventoryLedger.createdAt, String(after[0])),
-                and(eq(inventoryLedger.createdAt, String(after[0])), lt(inventoryLedger.id, String(after[1]))),
-              )
-            : undefined,
-        ),
-      )
-      .orderBy(desc(inventoryLedger.createdAt), desc(inventoryLedger.id))
-      .limit(page.limit + 1),
+      .where(and(eq(inventoryLedger.storeId, storeId), eq(inventoryLedger.productId, productId), keyset.where))
+      .orderBy(...keyset.orderBy)
+      .limit(keyset.limit),
   ]);
   if (product.length === 0) throw notFound();
-  return toPage(rows, page.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentLedgerEntry);
+  return keyset.page(rows, presentLedgerEntry);
 }

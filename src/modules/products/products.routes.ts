@@ -1,20 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  OptionalIfMatchHeader,
-  SECURITY,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
-import { etag, parseIfMatch } from "../../shared/versioning";
+import { RESPONSE_HEADERS, createRouter, idParam, jsonContent, jsonRequest } from "../../shared/openapi";
+import { etag } from "../../shared/versioning";
 import { once } from "../idempotency";
-import { requireStore } from "../stores";
-import { bulkUpsertProducts, bulkRows } from "./products.bulk";
+import { storeRoute } from "../stores";
+import { bulkRows, bulkUpsertProducts } from "./products.bulk";
 import {
   BulkProductsBody,
   BulkProductsResult,
@@ -39,119 +28,104 @@ import {
 } from "./products.service";
 
 const tags = ["Products"];
-const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The product version" } };
+const ETagHeader = { ETag: RESPONSE_HEADERS.etag };
 
-const createProductRoute = createRoute({
+const createProductRoute = storeRoute({
+  operationId: "createProduct",
   method: "post",
   path: "/v1/products",
   tags,
   summary: "Create a product",
   description: "The currency defaults to the store's. Initial `inventory` is recorded in the ledger as `initial`.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateProductBody) },
-  responses: {
-    201: { ...jsonContent(Product, "The new product"), headers: ETagHeader },
-    ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422),
-  },
+  idempotency: "optional",
+  request: jsonRequest(CreateProductBody),
+  responses: { 201: { ...jsonContent(Product, "The new product"), headers: { ...ETagHeader, Location: RESPONSE_HEADERS.location } } },
+  errors: [409, 422],
 });
 
-const listProductsRoute = createRoute({
+const listProductsRoute = storeRoute({
+  operationId: "listProducts",
   method: "get",
   path: "/v1/products",
   tags,
   summary: "List products",
-  description: "Newest first (`created_at`, then `id`). Filters combine with AND.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Newest first (`created_at`, then `id`). Filters combine with AND; time ranges include `*_after` and exclude `*_before`.",
   request: { query: ProductListQuery },
-  responses: { 200: jsonContent(ProductPage, "A page of products"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(ProductPage, "A page of products") },
 });
 
-const countProductsRoute = createRoute({
+const countProductsRoute = storeRoute({
+  operationId: "countProducts",
   method: "get",
   path: "/v1/products/count",
   tags,
   summary: "Count products",
   description: "Takes the same filters as the list.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { query: ProductFilterQuery },
-  responses: { 200: jsonContent(Count, "How many live products match"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(Count, "How many live products match") },
 });
 
-const searchProductsRoute = createRoute({
+const searchProductsRoute = storeRoute({
+  operationId: "searchProducts",
   method: "get",
   path: "/v1/products/search",
   tags,
   summary: "Full-text search",
   description:
     "Ranked by relevance (bm25; title counts most, then sku, tags, vendor and type, then description). Every word must match, as a word or a word prefix. The cursor is bound to the query; pages are exact while the catalog is unchanged.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { query: ProductSearchQuery },
-  responses: { 200: jsonContent(ProductPage, "A page of matches, best first"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(ProductPage, "A page of matches, best first") },
 });
 
-const bulkProductsRoute = createRoute({
+const bulkProductsRoute = storeRoute({
+  operationId: "bulkUpsertProducts",
   method: "post",
   path: "/v1/products/bulk",
   tags,
   summary: "Create or update up to 100 products at once",
   description:
     "All or nothing. Items with `id` update that product; items whose `sku` names a live product update it; others create. Stock of existing products is not changed here (use /inventory).",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(BulkProductsBody) },
-  responses: {
-    200: jsonContent(BulkProductsResult, "Every product, in request order"),
-    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 422),
-  },
+  idempotency: "optional",
+  request: jsonRequest(BulkProductsBody),
+  responses: { 200: jsonContent(BulkProductsResult, "Every product, in request order") },
+  errors: [404, 409, 422],
 });
 
-const getProductRoute = createRoute({
+const getProductRoute = storeRoute({
+  operationId: "getProduct",
   method: "get",
   path: "/v1/products/{id}",
   tags,
   summary: "Retrieve a product",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "A live product of the caller's store; `ETag` carries its version for `If-Match`.",
   request: { params: idParam("prod") },
-  responses: {
-    200: { ...jsonContent(Product, "The product"), headers: ETagHeader },
-    ...errorResponses(401, 403, 404),
-  },
+  responses: { 200: { ...jsonContent(Product, "The product"), headers: ETagHeader } },
+  errors: [404],
 });
 
-const updateProductRoute = createRoute({
+const updateProductRoute = storeRoute({
+  operationId: "updateProduct",
   method: "patch",
   path: "/v1/products/{id}",
   tags,
   summary: "Update a product",
   description: "Only the fields sent change; `tags` and `metadata` are replaced as a whole. Stock changes go through /inventory.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: {
-    params: idParam("prod"),
-    headers: z.object({ "If-Match": OptionalIfMatchHeader }),
-    ...jsonRequest(UpdateProductBody),
-  },
-  responses: {
-    200: { ...jsonContent(Product, "The updated product"), headers: ETagHeader },
-    ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 412),
-  },
+  ifMatch: true,
+  request: { params: idParam("prod"), ...jsonRequest(UpdateProductBody) },
+  responses: { 200: { ...jsonContent(Product, "The updated product"), headers: ETagHeader } },
+  errors: [404, 409],
 });
 
-const deleteProductRoute = createRoute({
+const deleteProductRoute = storeRoute({
+  operationId: "deleteProduct",
   method: "delete",
   path: "/v1/products/{id}",
   tags,
   summary: "Delete a product",
   description: "Soft delete: the product disappears from every read and its sku becomes free; orders keep referring to it.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: idParam("prod") },
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: "Deleted" } },
+  errors: [404],
 });
 
 export const productsRouter = createRouter<AppEnv>()
@@ -185,9 +159,7 @@ export const productsRouter = createRouter<AppEnv>()
     return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
   })
   .openapi(updateProductRoute, async (c) => {
-    const ifMatch = c.req.header("If-Match");
-    const expected = ifMatch === undefined ? null : parseIfMatch(ifMatch);
-    const row = await updateProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"), expected);
+    const row = await updateProduct(c.var.db, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("json"), c.var.expectedVersion);
     return c.json(presentProduct(row), 200, { ETag: etag(row.version) });
   })
   .openapi(deleteProductRoute, async (c) => {

@@ -1,19 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { AmountCentsSchema, CurrencySchema } from "../../shared/money";
 import { PageQuerySchema, pageSchema } from "../../shared/pagination";
+import { Count, Metadata, Timestamp, timeRange } from "../../shared/schemas";
 
 export const MAX_TAGS_PER_PRODUCT = 50;
 export const MAX_INVENTORY = 1_000_000_000;
 export const MAX_BULK_ITEMS = 100;
 
-const Timestamp = z.string().openapi({ example: "2026-11-23T18:20:36.000Z", format: "date-time" });
-
-const TimestampQuery = (name: string, description: string) =>
-  z.iso
-    .datetime({ offset: true })
-    .transform((value) => new Date(value).toISOString())
-    .optional()
-    .openapi({ param: { name, in: "query" }, description, example: "2026-11-01T00:00:00Z" });
 
 /** Tags are case-insensitive: trimmed and lowercased on the way in, returned lowercase. */
 export const TagSchema = z
@@ -22,7 +15,8 @@ export const TagSchema = z
   .toLowerCase()
   .min(1)
   .max(64)
-  .regex(/^[^,\p{Cc}]+$/u, "Tags may not contain commas or control characters")
+  // No /u flag: the published JSON Schema pattern is the regex source alone (U+0000-U+001F, U+007F-U+009F are Cc).
+  .regex(/^[^,\u0000-\u001F\u007F-\u009F]+$/, "Tags may not contain commas or control characters")
   .openapi({ example: "summer" });
 
 const SkuSchema = z
@@ -33,10 +27,7 @@ const SkuSchema = z
   .regex(/^[\x20-\x7E]+$/, "SKUs are printable ASCII")
   .openapi({ example: "MUG-RED-12", description: "Unique among the store's live products" });
 
-export const MetadataSchema = z
-  .record(z.string().min(1).max(40), z.string().max(500))
-  .refine((value) => Object.keys(value).length <= 50, { message: "At most 50 metadata keys" })
-  .openapi({ example: { supplier: "acme" }, description: "Up to 50 string pairs; replaced as a whole on update" });
+export const MetadataSchema = Metadata;
 
 const Title = z.string().trim().min(1).max(255).openapi({ example: "Red enamel mug" });
 const Description = z.string().max(10_000).nullable().openapi({ example: "Holds 350 ml." });
@@ -170,16 +161,15 @@ const filterFields = {
     .min(0)
     .optional()
     .openapi({ param: { name: "max_price_cents", in: "query" }, example: 5000, description: "Inclusive" }),
-  created_after: TimestampQuery("created_after", "Only products created at or after this instant"),
-  created_before: TimestampQuery("created_before", "Only products created before this instant"),
-  updated_after: TimestampQuery("updated_after", "Only products updated at or after this instant"),
+  ...timeRange("created", "products created"),
+  updated_after: timeRange("updated", "products updated").updated_after,
 };
 
 export const ProductFilterQuery = z.object(filterFields);
 export const ProductListQuery = PageQuerySchema.extend(filterFields);
 export type ProductFilters = z.infer<typeof ProductFilterQuery>;
 
-export const Count = z.object({ count: z.number().int().openapi({ example: 42 }) }).openapi("Count");
+export { Count };
 
 export const ProductSearchQuery = PageQuerySchema.extend({
   q: z

@@ -1,10 +1,10 @@
-import { type SQL, and, count, desc, eq, exists, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { type SQL, and, count, eq, exists, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import type { Write } from "../idempotency";
 import { batchable, chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
-import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import { type Page, paginate } from "../../shared/pagination";
 import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
@@ -256,25 +256,14 @@ export async function listProducts(
   query: ProductFilters & { limit: number; cursor?: string | undefined },
   signingSecret: SecretSource,
 ): Promise<Page<ProductView>> {
-  const scope = `products:${storeId}`;
-  const after = query.cursor ? await decodeCursor(signingSecret, scope, query.cursor, ["string", "string"]) : null;
+  const keyset = await paginate(signingSecret, `products:${storeId}`, query, products);
   const rows = await db
     .select()
     .from(products)
-    .where(
-      and(
-        filterConditions(storeId, query),
-        after
-          ? or(
-              lt(products.createdAt, String(after[0])),
-              and(eq(products.createdAt, String(after[0])), lt(products.id, String(after[1]))),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(products.createdAt), desc(products.id))
-    .limit(query.limit + 1);
-  return toPage(rows, query.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentProduct);
+    .where(and(filterConditions(storeId, query), keyset.where))
+    .orderBy(...keyset.orderBy)
+    .limit(keyset.limit);
+  return keyset.page(rows, presentProduct);
 }
 
 export async function countProducts(db: Db, storeId: string, filters: ProductFilters): Promise<number> {

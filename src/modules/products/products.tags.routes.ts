@@ -1,8 +1,7 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
-import { SECURITY, createRouter, errorResponses, idParam, jsonContent } from "../../shared/openapi";
+import { RESPONSE_HEADERS, createRouter, idParam, jsonContent } from "../../shared/openapi";
 import { etag } from "../../shared/versioning";
-import { requireStore } from "../stores";
+import { storeRoute } from "../stores";
 import { Product, TagSchema } from "./products.schemas";
 import { addTag, clearTags, presentProduct, removeTag } from "./products.service";
 
@@ -10,50 +9,42 @@ const tags = ["Product tags"];
 const TagParams = idParam("prod").extend({
   tag: TagSchema.openapi({ param: { name: "tag", in: "path" }, description: "Case-insensitive; URL-encode spaces" }),
 });
-const ETagHeader = { ETag: { schema: { type: "string" as const }, description: "The product version" } };
+const ETagHeader = { ETag: RESPONSE_HEADERS.etag };
 
-const addTagRoute = createRoute({
+const addTagRoute = storeRoute({
+  operationId: "addProductTag",
   method: "put",
   path: "/v1/products/{id}/tags/{tag}",
   tags,
   summary: "Add a tag",
   description: "Idempotent; a product has at most 50 tags (409 beyond).",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: TagParams },
-  responses: {
-    200: { ...jsonContent(Product, "The product with the tag"), headers: ETagHeader },
-    ...errorResponses(401, 403, 404, 409),
-  },
+  responses: { 200: { ...jsonContent(Product, "The product with the tag"), headers: ETagHeader } },
+  errors: [404, 409],
 });
 
-const removeTagRoute = createRoute({
+const removeTagRoute = storeRoute({
+  operationId: "removeProductTag",
   method: "delete",
   path: "/v1/products/{id}/tags/{tag}",
   tags,
   summary: "Remove a tag",
   description: "Idempotent: removing a tag the product does not have changes nothing.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: TagParams },
-  responses: {
-    200: { ...jsonContent(Product, "The product without the tag"), headers: ETagHeader },
-    ...errorResponses(401, 403, 404),
-  },
+  responses: { 200: { ...jsonContent(Product, "The product without the tag"), headers: ETagHeader } },
+  errors: [404],
 });
 
-const clearTagsRoute = createRoute({
+const clearTagsRoute = storeRoute({
+  operationId: "clearProductTags",
   method: "delete",
   path: "/v1/products/{id}/tags",
   tags,
   summary: "Remove every tag",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Leaves the product without tags; a product that has none is unchanged.",
   request: { params: idParam("prod") },
-  responses: {
-    200: { ...jsonContent(Product, "The product without tags"), headers: ETagHeader },
-    ...errorResponses(401, 403, 404),
-  },
+  responses: { 200: { ...jsonContent(Product, "The product without tags"), headers: ETagHeader } },
+  errors: [404],
 });
 
 export const productTagsRouter = createRouter<AppEnv>()

@@ -1,8 +1,13 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../context";
 import { timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
-import { authenticate, needsLastUsedRefresh, touchCredential } from "./stores.service";
+import { routeKit } from "../../shared/openapi";
+import { type Principal, authenticate, needsLastUsedRefresh, touchCredential } from "./stores.service";
+
+/** The env of a route behind `requireStore()`: `c.var.principal` is the authenticated credential. */
+export type StoreEnv = AppEnv & { Variables: { principal: Principal } };
+export type StoreContext = Context<StoreEnv>;
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -13,7 +18,7 @@ function bearer(header: string | undefined): string | null {
  * Requires a store credential (`sk_` API key or `at_` access token) and derives the tenant from it.
  * An `X-Tenant-Id` header, when sent, must name that store.
  */
-export function requireStore(): MiddlewareHandler<AppEnv> {
+export function requireStore(): MiddlewareHandler<StoreEnv> {
   return async (c, next) => {
     const secret = bearer(c.req.header("Authorization"));
     if (!secret) throw new ApiError("unauthenticated", "Send Authorization: Bearer <api key or access token>");
@@ -41,3 +46,20 @@ export function requireOperator(): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
+
+/** A route called with a store's API key or access token; the tenant comes from the credential. */
+export const storeRoute = routeKit({
+  kind: "store",
+  security: [{ apiKey: [] }],
+  middleware: () => [requireStore()] as [MiddlewareHandler<StoreEnv>],
+  errors: [401, 403, 503],
+  tenantHeader: true,
+});
+
+/** A route called with the operator token. */
+export const operatorRoute = routeKit({
+  kind: "operator",
+  security: [{ operatorToken: [] }],
+  middleware: () => [requireOperator()] as [MiddlewareHandler<AppEnv>],
+  errors: [401, 503],
+});

@@ -1,48 +1,46 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { ApiError } from "../../shared/errors";
-import { SECURITY, createRouter, errorResponses, idParam, jsonContent } from "../../shared/openapi";
+import { createRouter, idParam, jsonContent } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
-import { requireStore } from "./stores.auth";
+import { storeRoute } from "./stores.auth";
 import { AccessTokenPage, RotatedAppSecret } from "./stores.schemas";
 import { listAccessTokens, revokeAccessToken, rotateAppSecret } from "./stores.service";
 
 const tags = ["Access tokens"];
 
-const listAccessTokensRoute = createRoute({
+const listAccessTokensRoute = storeRoute({
+  operationId: "listAccessTokens",
   method: "get",
   path: "/v1/access-tokens",
   tags,
   summary: "List live access tokens",
   description: "Unrevoked, unexpired `at_` tokens issued from the app secret, newest first. Secrets are never shown.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { query: PageQuerySchema },
-  responses: { 200: jsonContent(AccessTokenPage, "A page of access tokens"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(AccessTokenPage, "A page of access tokens") },
 });
 
-const revokeAccessTokenRoute = createRoute({
+const revokeAccessTokenRoute = storeRoute({
+  operationId: "revokeAccessToken",
   method: "delete",
   path: "/v1/access-tokens/{id}",
   tags,
   summary: "Revoke an access token",
   description: "Takes effect at once in this isolate and within 10 seconds everywhere (credential cache).",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
   request: { params: idParam("tok") },
-  responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: "Revoked" } },
+  errors: [404],
 });
 
-const rotateAppSecretRoute = createRoute({
+const rotateAppSecretRoute = storeRoute({
+  operationId: "rotateAppSecret",
   method: "post",
   path: "/v1/store/app-secret/rotate",
   tags: ["Stores"],
   summary: "Rotate the app secret (API key only)",
   description:
     "Returns a new app secret, shown only here (`Cache-Control: no-store`), and revokes every access token issued from the old one. Access tokens get 403 `forbidden`. Not idempotent: if the answer is lost, rotate again.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  responses: { 200: jsonContent(RotatedAppSecret, "The new app secret"), ...errorResponses(401, 403) },
+  secret: true,
+  responses: { 200: jsonContent(RotatedAppSecret, "The new app secret") },
 });
 
 /** Access tokens are listed and revoked; the app secret they come from is rotated. */
@@ -58,5 +56,5 @@ export const storeCredentialsRouter = createRouter<AppEnv>()
   })
   .openapi(rotateAppSecretRoute, async (c) => {
     const rotated = await rotateAppSecret(c.var.db, c.var.principal);
-    return c.json({ app_id: rotated.appId, app_secret: rotated.appSecret }, 200, { "Cache-Control": "no-store" });
+    return c.json({ app_id: rotated.appId, app_secret: rotated.appSecret }, 200);
   });

@@ -1,22 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { ApiError } from "../../shared/errors";
-import {
-  BODY_ERRORS,
-  IdempotencyKeyHeader,
-  IfMatchHeader,
-  SECURITY,
-  TenantHeader,
-  createRouter,
-  errorResponses,
-  idParam,
-  jsonContent,
-  jsonRequest,
-} from "../../shared/openapi";
+import { createRouter, idParam, jsonContent, jsonRequest, publicRoute, RESPONSE_HEADERS } from "../../shared/openapi";
 import { PageQuerySchema } from "../../shared/pagination";
-import { etag, parseIfMatch } from "../../shared/versioning";
+import { etag } from "../../shared/versioning";
 import { once } from "../idempotency";
-import { requireOperator, requireStore } from "./stores.auth";
+import { operatorRoute, storeRoute } from "./stores.auth";
 import {
   AccessToken,
   ApiKeyPage,
@@ -42,104 +30,103 @@ import {
 } from "./stores.service";
 
 const tags = ["Stores"];
+const ETagHeader = { ETag: RESPONSE_HEADERS.etag };
 
-const createStoreRoute = createRoute({
+const createStoreRoute = operatorRoute({
+  operationId: "createStore",
   method: "post",
   path: "/v1/stores",
   tags,
   summary: "Create a store (operator)",
   description: "Returns the store, its first secret API key and its app secret. Both secrets are shown only here.",
-  security: SECURITY.operator,
-  middleware: [requireOperator()] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateStoreBody) },
+  idempotency: "optional",
+  secret: true,
+  request: jsonRequest(CreateStoreBody),
   responses: {
-    201: jsonContent(CreatedStore, "The new store with its secrets"),
-    ...errorResponses(...BODY_ERRORS, 401, 409, 422, 503),
+    201: { ...jsonContent(CreatedStore, "The new store with its secrets"), headers: { ...ETagHeader, Location: RESPONSE_HEADERS.location } },
   },
+  errors: [409, 422],
 });
 
-const getStoreRoute = createRoute({
+const getStoreRoute = storeRoute({
+  operationId: "getStore",
   method: "get",
   path: "/v1/store",
   tags,
   summary: "Retrieve the caller's store",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { headers: z.object({ "X-Tenant-Id": TenantHeader }) },
-  responses: {
-    200: { ...jsonContent(Store, "The store"), headers: { ETag: { schema: { type: "string" }, description: "Version" } } },
-    ...errorResponses(401, 403),
-  },
+  description: "The store the credential belongs to, with its settings; `ETag` carries its version.",
+  responses: { 200: { ...jsonContent(Store, "The store"), headers: ETagHeader } },
 });
 
-const updateStoreRoute = createRoute({
+const updateStoreRoute = storeRoute({
+  operationId: "updateStore",
   method: "patch",
   path: "/v1/store",
   tags,
   summary: "Update the caller's store settings",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { headers: z.object({ "If-Match": IfMatchHeader }), ...jsonRequest(UpdateStoreBody) },
-  responses: {
-    200: jsonContent(Store, "The updated store"),
-    ...errorResponses(...BODY_ERRORS, 401, 403, 412, 428),
-  },
+  description: "Only the fields sent change. Requires `If-Match` with the version last read (428 without, 412 when stale).",
+  ifMatch: true,
+  request: jsonRequest(UpdateStoreBody),
+  responses: { 200: { ...jsonContent(Store, "The updated store"), headers: ETagHeader } },
 });
 
-const deleteStoreRoute = createRoute({
+const deleteStoreRoute = storeRoute({
+  operationId: "deleteStore",
   method: "delete",
   path: "/v1/store",
   tags,
   summary: "Delete the caller's store",
   description: "Soft delete: the store disappears and every API key and access token is revoked at once.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403) },
+  responses: { 204: { description: "Deleted" } },
 });
 
-const tokenRoute = createRoute({
+const tokenRoute = publicRoute({
+  operationId: "createAccessToken",
   method: "post",
   path: "/v1/store/token",
   tags,
   summary: "Exchange app id and app secret for an access token",
   description: "Each call issues a new bearer token (`at_...`) valid for 24 hours. Not idempotent by design: tokens are never stored in clear.",
-  security: SECURITY.none,
+  secret: true,
   request: jsonRequest(TokenBody),
-  responses: { 201: jsonContent(AccessToken, "A new access token"), ...errorResponses(...BODY_ERRORS, 401) },
+  responses: { 201: jsonContent(AccessToken, "A new access token") },
+  errors: [401, 503],
 });
 
-const createKeyRoute = createRoute({
+const createKeyRoute = storeRoute({
+  operationId: "createApiKey",
   method: "post",
   path: "/v1/api-keys",
   tags: ["API keys"],
   summary: "Create an API key",
   description: "The secret is in this response only; it is stored as a SHA-256 hash.",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
-  request: { headers: z.object({ "Idempotency-Key": IdempotencyKeyHeader }), ...jsonRequest(CreateApiKeyBody) },
-  responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret"), ...errorResponses(...BODY_ERRORS, 401, 403, 409, 422) },
+  idempotency: "optional",
+  secret: true,
+  request: jsonRequest(CreateApiKeyBody),
+  responses: { 201: jsonContent(CreatedApiKey, "The new key with its secret") },
 });
 
-const listKeysRoute = createRoute({
+const listKeysRoute = storeRoute({
+  operationId: "listApiKeys",
   method: "get",
   path: "/v1/api-keys",
   tags: ["API keys"],
   summary: "List active API keys",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "Newest first; secrets are never shown again, only ids, names and last use.",
   request: { query: PageQuerySchema },
-  responses: { 200: jsonContent(ApiKeyPage, "A page of keys, newest first"), ...errorResponses(401, 403) },
+  responses: { 200: jsonContent(ApiKeyPage, "A page of keys, newest first") },
 });
 
-const revokeKeyRoute = createRoute({
+const revokeKeyRoute = storeRoute({
+  operationId: "revokeApiKey",
   method: "delete",
   path: "/v1/api-keys/{id}",
   tags: ["API keys"],
   summary: "Revoke an API key",
-  security: SECURITY.apiKey,
-  middleware: [requireStore()] as const,
+  description: "The key stops working at once, also on every Worker isolate that cached it.",
   request: { params: idParam("key") },
-  responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: "Revoked" } },
+  errors: [404],
 });
 
 export const storesRouter = createRouter<AppEnv>()
@@ -153,7 +140,7 @@ export const storesRouter = createRouter<AppEnv>()
           app_secret: created.appSecret,
         },
         201,
-        { ETag: etag(created.store.version) },
+        { ETag: etag(created.store.version), Location: "/v1/store" },
       ),
     );
   })
@@ -162,8 +149,7 @@ export const storesRouter = createRouter<AppEnv>()
     return c.json(presentStore(store), 200, { ETag: etag(store.version) });
   })
   .openapi(updateStoreRoute, async (c) => {
-    const expected = parseIfMatch(c.req.header("If-Match"));
-    const updated = await updateStore(c.var.db, c.var.principal.storeId, expected, c.req.valid("json"));
+    const updated = await updateStore(c.var.db, c.var.principal.storeId, c.var.expectedVersion, c.req.valid("json"));
     return c.json(presentStore(updated), 200, { ETag: etag(updated.version) });
   })
   .openapi(deleteStoreRoute, async (c) => {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CurrencySchema } from "../../shared/money";
 import { pageSchema } from "../../shared/pagination";
 
-const Timestamp = z.string().openapi({ example: "2026-11-23T18:20:36.000Z", format: "date-time" });
+import { Timestamp } from "../../shared/schemas";
 
 export const CreditOrderPreference = z
   .enum(["gift_card_first", "store_credit_first"])

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
 import { newId, newSecret } from "../../shared/ids";
-import { type Page, decodeCursor, toPage } from "../../shared/pagination";
+import { type Page, paginate } from "../../shared/pagination";
 import { addSeconds, nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import { cachePrincipal, cachedPrincipal, evictPrincipals } from "./stores.cache";
@@ -173,27 +173,14 @@ export async function listApiKeys(
   page: { limit: number; cursor?: string | undefined },
   signingSecret: string,
 ): Promise<Page<ReturnType<typeof presentApiKey>>> {
-  const scope = `api_keys:${storeId}`;
-  const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;
+  const keyset = await paginate(signingSecret, `api_keys:${storeId}`, page, credentials);
   const rows = await db
     .select()
     .from(credentials)
-    .where(
-      and(
-        eq(credentials.storeId, storeId),
-        eq(credentials.kind, "api_key"),
-        isNull(credentials.revokedAt),
-        after
-          ? or(
-              lt(credentials.createdAt, String(after[0])),
-              and(eq(credentials.createdAt, String(after[0])), lt(credentials.id, String(after[1]))),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(credentials.createdAt), desc(credentials.id))
-    .limit(page.limit + 1);
-  return toPage(rows, page.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentApiKey);
+    .where(and(eq(credentials.storeId, storeId), eq(credentials.kind, "api_key"), isNull(credentials.revokedAt), keyset.where))
+    .orderBy(...keyset.orderBy)
+    .limit(keyset.limit);
+  return keyset.page(rows, presentApiKey);
 }
 
 /** Revokes one of the store's API keys; another store's key or an already revoked key is 404. */
@@ -258,8 +245,7 @@ export async function listAccessTokens(
   page: { limit: number; cursor?: string | undefined },
   signingSecret: string,
 ): Promise<Page<ReturnType<typeof presentAccessToken>>> {
-  const scope = `access_tokens:${storeId}`;
-  const after = page.cursor ? await decodeCursor(signingSecret, scope, page.cursor, ["string", "string"]) : null;
+  const keyset = await paginate(signingSecret, `access_tokens:${storeId}`, page, credentials);
   const rows = await db
     .select()
     .from(credentials)
@@ -269,17 +255,12 @@ export async function listAccessTokens(
         eq(credentials.kind, "access_token"),
         isNull(credentials.revokedAt),
         gt(credentials.expiresAt, nowIso()),
-        after
-          ? or(
-              lt(credentials.createdAt, String(after[0])),
-              and(eq(credentials.createdAt, String(after[0])), lt(credentials.id, String(after[1]))),
-            )
-          : undefined,
+        keyset.where,
       ),
     )
-    .orderBy(desc(credentials.createdAt), desc(credentials.id))
-    .limit(page.limit + 1);
-  return toPage(rows, page.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentAccessToken);
+    .orderBy(...keyset.orderBy)
+    .limit(keyset.limit);
+  return keyset.page(rows, presentAccessToken);
 }
 
 /** Revokes one of the store's live access tokens at once (this isolate's cache too); otherwise 404. */
