@@ -3,7 +3,8 @@ import type { AppEnv } from "../../context";
 import { timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
 import { routeKit } from "../../shared/openapi";
-import { type Principal, authenticate, needsLastUsedRefresh, touchCredential } from "./stores.service";
+import type { Principal } from "./stores.cache";
+import { authenticate, needsLastUsedRefresh, touchCredential } from "./stores.service";
 
 /** The env of a route behind `requireStore()`: `c.var.principal` is the authenticated credential. */
 export type StoreEnv = AppEnv & { Variables: { principal: Principal } };

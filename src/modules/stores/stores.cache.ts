@@ -1,4 +1,14 @@
-import type { Principal } from "./stores.service";
+import type { StoreRow } from "./stores.tables";
+
+/** An authenticated store credential (API key or access token) and its store. */
+export interface Principal {
+  kind: "api_key" | "access_token";
+  storeId: string;
+  credentialId: string;
+  /** The store's row when the credential was resolved: may be up to 10 s old, fine for defaults. */
+  store: StoreRow;
+  lastUsedAt: string | null;
+}
 
 /**
  * Per-isolate cache of resolved credentials, keyed by the secret's SHA-256. Authentication is

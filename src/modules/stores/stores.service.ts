@@ -7,7 +7,7 @@ import { newId, newSecret } from "../../shared/ids";
 import { type Page, paginate } from "../../shared/pagination";
 import { addSeconds, nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
-import { cachePrincipal, cachedPrincipal, evictPrincipals } from "./stores.cache";
+import { type Principal, cachePrincipal, cachedPrincipal, evictPrincipals } from "./stores.cache";
 import { type CredentialRow, type StoreRow, credentials, stores } from "./stores.tables";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 24 * 60 * 60;
@@ -15,15 +15,6 @@ export const ACCESS_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Who is calling: resolved once per request by the auth middleware. */
-export interface Principal {
-  kind: "api_key" | "access_token";
-  storeId: string;
-  credentialId: string;
-  /** The store's row when the credential was resolved: may be up to 10 s old, fine for defaults. */
-  store: StoreRow;
-  lastUsedAt: string | null;
-}
-
 export function presentStore(row: StoreRow) {
   return {
     id: row.id,
