@@ -18,10 +18,11 @@ export interface ConsumedMessage<T> {
 export interface ConsumerSpec<T, E> {
   schema: z.ZodType<T>;
   /**
-   * Handles the valid messages of one batch and returns the ids that failed (they are retried with
-   * backoff; the rest are acked). Throwing retries every valid message of the batch.
+   * Handles the valid messages of one batch and returns the ids to retry (the rest are acked): a
+   * Set retries them with `retryDelaySeconds`; a Map gives a delay per id where the handler knows
+   * better (e.g. another consumer holds a claim for 60 s). Throwing retries every valid message.
    */
-  handle: (messages: ConsumedMessage<T>[], env: E, ctx: ExecutionContext) => Promise<ReadonlySet<string> | void>;
+  handle: (messages: ConsumedMessage<T>[], env: E, ctx: ExecutionContext) => Promise<ReadonlySet<string> | ReadonlyMap<string, number> | void>;
   /** Called with messages whose body does not parse: they can never succeed, so they are acked. */
   invalid?: (messages: Array<{ id: string; body: unknown; reason: string }>, env: E) => Promise<void>;
 }
@@ -46,7 +47,7 @@ export function defineConsumer<T, E>(spec: ConsumerSpec<T, E>) {
       for (const { message } of invalid) message.ack();
     }
     if (valid.length === 0) return;
-    let failed: ReadonlySet<string>;
+    let failed: ReadonlySet<string> | ReadonlyMap<string, number>;
     try {
       failed = (await spec.handle(valid.map((v) => v.item), env, ctx)) ?? new Set();
     } catch (error) {
@@ -54,8 +55,8 @@ export function defineConsumer<T, E>(spec: ConsumerSpec<T, E>) {
       failed = new Set(valid.map((v) => v.item.id));
     }
     for (const { message } of valid) {
-      if (failed.has(message.id)) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      else message.ack();
+      if (!failed.has(message.id)) message.ack();
+      else message.retry({ delaySeconds: failed instanceof Map ? failed.get(message.id)! : retryDelaySeconds(message.attempts) });
     }
   };
 }

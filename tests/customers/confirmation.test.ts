@@ -185,7 +185,7 @@ describe("email-outbox consumer", () => {
     const { consumeEmailOutbox } = await import("../../src/modules/customers");
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const batch = createMessageBatch("email-outbox", [{ id: "bad-1", timestamp: new Date(), attempts: 1, body: { nope: true } }]);
-    await consumeEmailOutbox(batch, env);
+    await consumeEmailOutbox(batch, env, createExecutionContext());
     expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(["bad-1"]);
   });
 });

@@ -22,7 +22,7 @@ export async function consumeDelivery(deliveryId: string, attempts = 1, bindings
   const ctx = createExecutionContext();
   // getQueueResult reports which messages were retried, not with which delay.
   const retry = vi.spyOn(batch.messages[0]!, "retry");
-  await consumeEmailOutbox(batch, bindings);
+  await consumeEmailOutbox(batch, bindings, ctx);
   const result = await getQueueResult(batch, ctx);
   return { ...result, retryDelays: retry.mock.calls.map((args) => args[0]?.delaySeconds) };
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
 import { decryptWithRotation } from "../../shared/keys";
+import { defineConsumer } from "../../shared/queue-consumer";
 import { addSeconds, nowIso } from "../../shared/time";
 import { ConfirmationPayload, EmailOutboxMessage } from "./customers.confirmation";
 import { type EmailDeliveryRow, emailDeliveries } from "./customers.tables";
@@ -154,74 +155,70 @@ async function send(db: Db, env: Bindings, row: EmailDeliveryRow, attempt: numbe
 }
 
 /** Queue consumer for `email-outbox`: each message is acked or retried on its own. */
-export async function consumeEmailOutbox(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const db = createDb(env.DB);
-  for (const message of batch.messages) {
-    const parsed = EmailOutboxMessage.safeParse(message.body);
-    if (!parsed.success) {
-      console.error(JSON.stringify({ level: "error", message: "dropping malformed email-outbox message", message_id: message.id }));
-      message.ack();
-      continue;
+export const consumeEmailOutbox = defineConsumer<EmailOutboxMessage, Bindings>({
+  schema: EmailOutboxMessage,
+  async handle(messages, env) {
+    const db = createDb(env.DB);
+    const retry = new Map<string, number>();
+    for (const { id, attempts, body } of messages) {
+      try {
+        const outcome = await deliverEmail(db, env, body.delivery_id, attempts);
+        if (outcome.kind === "retry") retry.set(id, outcome.delaySeconds);
+      } catch (err) {
+        console.error(
+          JSON.stringify({ level: "error", message: "email delivery crashed", delivery_id: body.delivery_id, error: err instanceof Error ? err.name : "Error" }),
+        );
+        retry.set(id, retryDelaySeconds(attempts));
+      }
     }
-    try {
-      const outcome = await deliverEmail(db, env, parsed.data.delivery_id, message.attempts);
-      if (outcome.kind === "done") message.ack();
-      else message.retry({ delaySeconds: outcome.delaySeconds });
-    } catch (err) {
-      console.error(
-        JSON.stringify({ level: "error", message: "email delivery crashed", delivery_id: parsed.data.delivery_id, error: err instanceof Error ? err.message : String(err) }),
-      );
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-    }
-  }
-}
+    return retry;
+  },
+});
 
 /**
  * Queue consumer for `email-outbox-dlq`: a message lands here when every attempt failed, so its
- * delivery is finished as failed with the payload (and the token in it) erased. A delivery another
- * consumer is still sending is retried until its claim ends; finished ones are left as they are.
+ * delivery is finished as failed with the payload (and the token in it) erased: the failed row is
+ * the visible dead letter (`GET /v1/email-deliveries/{id}`). A delivery another consumer is still
+ * sending is retried until its claim ends; finished ones are left as they are.
  */
-export async function finishDeadEmails(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const db = createDb(env.DB);
-  for (const message of batch.messages) {
-    const parsed = EmailOutboxMessage.safeParse(message.body);
-    if (!parsed.success) {
-      console.error(JSON.stringify({ level: "error", message: "dropping malformed email-outbox-dlq message", message_id: message.id }));
-      message.ack();
-      continue;
-    }
-    const id = parsed.data.delivery_id;
-    try {
-      const now = nowIso();
-      const [failed] = await db
-        .update(emailDeliveries)
-        .set({
-          status: "failed",
-          payload: null,
-          lockedUntil: null,
-          updatedAt: now,
-          lastError: sql`COALESCE(${emailDeliveries.lastError} || ' ', '') || '(dead-lettered)'`,
-        })
-        .where(
-          and(
-            eq(emailDeliveries.id, id),
-            or(
-              eq(emailDeliveries.status, "queued"),
-              and(eq(emailDeliveries.status, "sending"), or(isNull(emailDeliveries.lockedUntil), lt(emailDeliveries.lockedUntil, now))),
+export const finishDeadEmails = defineConsumer<EmailOutboxMessage, Bindings>({
+  schema: EmailOutboxMessage,
+  async handle(messages, env) {
+    const db = createDb(env.DB);
+    const retry = new Map<string, number>();
+    for (const { id: messageId, attempts, body } of messages) {
+      const id = body.delivery_id;
+      try {
+        const now = nowIso();
+        const [failed] = await db
+          .update(emailDeliveries)
+          .set({
+            status: "failed",
+            payload: null,
+            lockedUntil: null,
+            updatedAt: now,
+            lastError: sql`COALESCE(${emailDeliveries.lastError} || ' ', '') || '(dead-lettered)'`,
+          })
+          .where(
+            and(
+              eq(emailDeliveries.id, id),
+              or(
+                eq(emailDeliveries.status, "queued"),
+                and(eq(emailDeliveries.status, "sending"), or(isNull(emailDeliveries.lockedUntil), lt(emailDeliveries.lockedUntil, now))),
+              ),
             ),
-          ),
-        )
-        .returning({ id: emailDeliveries.id });
-      if (failed) {
-        console.error(JSON.stringify({ level: "error", message: "email delivery dead-lettered", delivery_id: id, attempts: message.attempts }));
-        message.ack();
-        continue;
+          )
+          .returning({ id: emailDeliveries.id });
+        if (failed) {
+          console.error(JSON.stringify({ level: "error", message: "email delivery dead-lettered", delivery_id: id, attempts }));
+          continue;
+        }
+        const [current] = await db.select({ status: emailDeliveries.status }).from(emailDeliveries).where(eq(emailDeliveries.id, id));
+        if (current?.status === "sending") retry.set(messageId, CLAIM_SECONDS);
+      } catch {
+        retry.set(messageId, CLAIM_SECONDS);
       }
-      const [current] = await db.select({ status: emailDeliveries.status }).from(emailDeliveries).where(eq(emailDeliveries.id, id));
-      if (current?.status === "sending") message.retry({ delaySeconds: CLAIM_SECONDS });
-      else message.ack();
-    } catch {
-      message.retry({ delaySeconds: CLAIM_SECONDS });
     }
-  }
-}
+    return retry;
+  },
+});
