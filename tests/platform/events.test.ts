@@ -112,6 +112,24 @@ describe("event log and bus", () => {
     expect(row!.published_at).not.toBeNull();
   });
 
+  it("a batch of new events is applied in one go; a batch mixing new and seen events applies only the new ones", async () => {
+    const store = await createStore();
+    const insert = async (type: string) => {
+      const id = `evt_${unique("b").replace(/[^0-9A-Za-z]/g, "")}`;
+      await env.DB.prepare("INSERT INTO events (id, store_id, type, resource_type, resource_id, resource_version, created_at, data) VALUES (?, ?, ?, 'test', 'x', NULL, ?, '{}')")
+        .bind(id, store.id, type, new Date().toISOString())
+        .run();
+      return (await env.DB.prepare("SELECT * FROM events WHERE id = ?").bind(id).first<Record<string, unknown>>())!;
+    };
+    const first = await Promise.all([insert("test.batched"), insert("test.batched"), insert("test.batched")]);
+    await entry().queue("events", first.map((row) => message(row)));
+    expect(await dailyCount(store.id, "test.batched")).toBe(3);
+    const fresh = await insert("test.batched");
+    const mixed = await entry().queue("events", [message(first[0]!), message(fresh), message(first[1]!)]);
+    expect(mixed.retryMessages).toEqual([]);
+    expect(await dailyCount(store.id, "test.batched")).toBe(4);
+  });
+
   it("a message that is not an event is acked and logged, never retried forever", async () => {
     const result = await entry().queue("events", [{ id: "bad-1", timestamp: new Date(), attempts: 1, body: { nope: true } }]);
     expect(result.explicitAcks).toEqual(["bad-1"]);
