@@ -5,6 +5,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
+import { eventsRouter } from "./modules/events";
 import { docsRouter, healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
@@ -54,7 +55,8 @@ export function createApp() {
     .route("/", storeCredentialsRouter)
     .route("/", ordersRouter)
     .route("/", productsRouter)
-    .route("/", customersRouter);
+    .route("/", customersRouter)
+    .route("/", eventsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -94,6 +96,7 @@ export function createApp() {
       { name: "Customer emails", description: "A customer's emails and their confirmation" },
       { name: "Storefront auth", description: "Customer sessions and email confirmation links" },
       { name: "Orders", description: "Draft orders and their lifecycle, served by each store's order stream" },
+      { name: "Events", description: "Asynchronous work: dead letters of the event bus and the order stream" },
     ],
   });
   app.route("/", docsRouter);

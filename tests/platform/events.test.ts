@@ -145,5 +145,13 @@ describe("event log and bus", () => {
     const { results } = await env.DB.prepare("SELECT * FROM dead_letters WHERE message_id = ?").bind(msg.id).all<Record<string, unknown>>();
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ queue: "events-dlq", store_id: store.id, attempts: 11 });
+    // Visible through the API to that store only, filterable by queue.
+    const listed = await call("GET", "/v1/dead-letters?queue=events-dlq", { token: store.key });
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toHaveLength(1);
+    expect(listed.body.data[0]).toMatchObject({ queue: "events-dlq", message_id: msg.id, attempts: 11, body });
+    expect((await call("GET", "/v1/dead-letters?queue=order-events-dlq", { token: store.key })).body.data).toEqual([]);
+    const other = await createStore();
+    expect((await call("GET", "/v1/dead-letters", { token: other.key })).body.data).toEqual([]);
   });
 });

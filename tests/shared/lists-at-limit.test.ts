@@ -93,6 +93,18 @@ describe("every list at limit=100 with more than 100 rows", () => {
     expect(pages).toBe(2);
   });
 
+  it("GET /v1/dead-letters", async () => {
+    const at = Date.now();
+    const statements = Array.from({ length: ROWS }, (_, i) =>
+      env.DB.prepare("INSERT INTO dead_letters (id, queue, store_id, message_id, body, reason, attempts, created_at) VALUES (?, 'events-dlq', ?, ?, '{}', 'retries exhausted', 11, ?)")
+        .bind(`dlq_limit${i}`, store.id, `m-limit-${i}`, new Date(at - (i % 7) * 1000).toISOString()),
+    );
+    await env.DB.batch(statements);
+    const { ids, pages } = await walk(store, "/v1/dead-letters");
+    expect(ids.length).toBe(ROWS);
+    expect(pages).toBe(2);
+  });
+
   it("GET /v1/products", async () => {
     const { ids, pages } = await walk(store, "/v1/products");
     expect(ids.sort()).toEqual([...productIds].sort());

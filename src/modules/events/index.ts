@@ -2,3 +2,4 @@ export { type EventHandler, type HandlerTable, applyOnce, eventsConsumer } from 
 export { deadLetterConsumer } from "./events.dead-letters";
 export { type EventDraft, EventMessage } from "./events.schemas";
 export { appendEventStatements, newEvent, publishEvents, sweepUnpublishedEvents } from "./events.service";
+export { eventsRouter } from "./events.routes";
