@@ -38,18 +38,9 @@ export function recordId(scope: IdempotencyScope): Promise<string> {
  */
 export async function claim(db: Db, scope: IdempotencyScope, requestHash: string, secret: SecretSource): Promise<ClaimResult> {
   const id = await recordId(scope);
-  const holder = randomBase62(16);
   const now = nowIso();
-  const fresh = {
-    requestHash,
-    state: "in_flight" as const,
-    holder,
-    result: null,
-    snapshot: null,
-    createdAt: now,
-    lockedUntil: addSeconds(now, LOCK_SECONDS),
-    expiresAt: addSeconds(now, RETENTION_SECONDS),
-  };
+  const fresh = freshClaim(requestHash, now);
+  const holder = fresh.holder;
   const claimed = await db
     .insert(idempotencyKeys)
     .values({ id, storeId: scope.storeId, ...fresh })
@@ -86,21 +77,26 @@ export async function inspect(db: Db, id: string, requestHash: string, secret: S
   };
 }
 
+/** The columns of a record just claimed by a new holder. */
+function freshClaim(requestHash: string, now: string) {
+  return {
+    requestHash,
+    state: "in_flight" as const,
+    holder: randomBase62(16),
+    result: null,
+    snapshot: null,
+    createdAt: now,
+    lockedUntil: addSeconds(now, LOCK_SECONDS),
+    expiresAt: addSeconds(now, RETENTION_SECONDS),
+  };
+}
+
 async function reclaimUnreadable(db: Db, id: string, requestHash: string, unreadable: string): Promise<ClaimResult> {
-  const holder = randomBase62(16);
-  const now = nowIso();
+  const fresh = freshClaim(requestHash, nowIso());
+  const holder = fresh.holder;
   const taken = await db
     .update(idempotencyKeys)
-    .set({
-      requestHash,
-      state: "in_flight",
-      holder,
-      result: null,
-      snapshot: null,
-      createdAt: now,
-      lockedUntil: addSeconds(now, LOCK_SECONDS),
-      expiresAt: addSeconds(now, RETENTION_SECONDS),
-    })
+    .set(fresh)
     .where(and(eq(idempotencyKeys.id, id), eq(idempotencyKeys.state, "done"), eq(idempotencyKeys.result, unreadable)))
     .returning({ id: idempotencyKeys.id });
   // Another retry took it over first: wait for that one like any in-flight request.

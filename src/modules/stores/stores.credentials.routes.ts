@@ -46,7 +46,7 @@ const rotateAppSecretRoute = storeRoute({
 /** Access tokens are listed and revoked; the app secret they come from is rotated. */
 export const storeCredentialsRouter = createRouter<AppEnv>()
   .openapi(listAccessTokensRoute, async (c) => {
-    return c.json(await listAccessTokens(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET), 200);
+    return c.json(await listAccessTokens(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env), 200);
   })
   .openapi(revokeAccessTokenRoute, async (c) => {
     const { id } = c.req.valid("param");

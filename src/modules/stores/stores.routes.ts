@@ -169,7 +169,7 @@ export const storesRouter = createRouter<AppEnv>()
     );
   })
   .openapi(listKeysRoute, async (c) => {
-    const page = await listApiKeys(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env.SIGNING_SECRET);
+    const page = await listApiKeys(c.var.db, c.var.principal.storeId, c.req.valid("query"), c.env);
     return c.json(page, 200);
   })
   .openapi(revokeKeyRoute, async (c) => {

@@ -4,7 +4,8 @@ import type { Db } from "../../db/client";
 import { sha256Hex, timingSafeEqualStrings } from "../../shared/crypto";
 import { ApiError } from "../../shared/errors";
 import { newId, newSecret } from "../../shared/ids";
-import { type Page, paginate } from "../../shared/pagination";
+import type { SecretSource } from "../../shared/keys";
+import { type Page, type PageRequest, paginate } from "../../shared/pagination";
 import { addSeconds, nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
 import { type Principal, cachePrincipal, cachedPrincipal, evictPrincipals } from "./stores.cache";
@@ -158,20 +159,29 @@ export async function createApiKey(db: Db, principal: Pick<Principal, "kind" | "
   return { statements: [db.insert(credentials).values(row)], result: { row, secret: key.secret } } satisfies Write<unknown>;
 }
 
-export async function listApiKeys(
-  db: Db,
-  storeId: string,
-  page: { limit: number; cursor?: string | undefined },
-  signingSecret: string,
-): Promise<Page<ReturnType<typeof presentApiKey>>> {
-  const keyset = await paginate(signingSecret, `api_keys:${storeId}`, page, credentials);
+/** The store's live credentials of one kind, newest first (one keyset query for both lists). */
+async function liveCredentials(db: Db, storeId: string, kind: "api_key" | "access_token", page: PageRequest, secret: SecretSource) {
+  const keyset = await paginate(secret, `${kind === "api_key" ? "api_keys" : "access_tokens"}:${storeId}`, page, credentials);
   const rows = await db
     .select()
     .from(credentials)
-    .where(and(eq(credentials.storeId, storeId), eq(credentials.kind, "api_key"), isNull(credentials.revokedAt), keyset.where))
+    .where(
+      and(
+        eq(credentials.storeId, storeId),
+        eq(credentials.kind, kind),
+        isNull(credentials.revokedAt),
+        kind === "access_token" ? gt(credentials.expiresAt, nowIso()) : undefined,
+        keyset.where,
+      ),
+    )
     .orderBy(...keyset.orderBy)
     .limit(keyset.limit);
-  return keyset.page(rows, presentApiKey);
+  return { rows, page: keyset.page };
+}
+
+export async function listApiKeys(db: Db, storeId: string, page: PageRequest, secret: SecretSource): Promise<Page<ReturnType<typeof presentApiKey>>> {
+  const live = await liveCredentials(db, storeId, "api_key", page, secret);
+  return live.page(live.rows, presentApiKey);
 }
 
 /** Revokes one of the store's API keys; another store's key or an already revoked key is 404. */
@@ -233,25 +243,11 @@ export function presentAccessToken(row: CredentialRow) {
 export async function listAccessTokens(
   db: Db,
   storeId: string,
-  page: { limit: number; cursor?: string | undefined },
-  signingSecret: string,
+  page: PageRequest,
+  secret: SecretSource,
 ): Promise<Page<ReturnType<typeof presentAccessToken>>> {
-  const keyset = await paginate(signingSecret, `access_tokens:${storeId}`, page, credentials);
-  const rows = await db
-    .select()
-    .from(credentials)
-    .where(
-      and(
-        eq(credentials.storeId, storeId),
-        eq(credentials.kind, "access_token"),
-        isNull(credentials.revokedAt),
-        gt(credentials.expiresAt, nowIso()),
-        keyset.where,
-      ),
-    )
-    .orderBy(...keyset.orderBy)
-    .limit(keyset.limit);
-  return keyset.page(rows, presentAccessToken);
+  const live = await liveCredentials(db, storeId, "access_token", page, secret);
+  return live.page(live.rows, presentAccessToken);
 }
 
 /** Revokes one of the store's live access tokens at once (this isolate's cache too); otherwise 404. */
