@@ -1,4 +1,5 @@
-import { type SQL, and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, max, ne, sql, sum } from "drizzle-orm";
+import { type SQL, and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, isNotNull, isNull, lt, lte, max, ne, sql, sum } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
 import { newId } from "../../shared/ids";
 import { nowIso } from "../../shared/time";
@@ -25,6 +26,20 @@ const FILTERS: { [K in keyof OrderFilters]-?: (value: NonNullable<OrderFilters[K
   canceled_after: (v) => gte(orders.canceled_at, v),
   canceled_before: (v) => lt(orders.canceled_at, v),
 };
+
+/** A placeholder per column (values bound at run time, through each column's encoder). */
+function placeholders(table: SQLiteTable, except: readonly string[] = []) {
+  return Object.fromEntries(Object.keys(getTableColumns(table)).filter((k) => !except.includes(k)).map((k) => [k, sql.placeholder(k)]));
+}
+
+/** `SET col = excluded.col` for every column but the conflict target. */
+function fromExcluded(table: SQLiteTable, target: readonly string[]) {
+  return Object.fromEntries(
+    Object.entries(getTableColumns(table))
+      .filter(([k]) => !target.includes(k))
+      .map(([k, column]) => [k, sql.raw(`excluded.${column.name}`)]),
+  );
+}
 
 const inJson = (ids: ReadonlyArray<string | number>) => sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
@@ -71,6 +86,21 @@ export class OrderLedger implements CommandStore {
         .orderBy(asc(outbox.seq))
         .limit(sql.placeholder("limit"))
         .prepare(),
+      saveOrder: db
+        .insert(orders)
+        .values(placeholders(orders) as never)
+        .onConflictDoUpdate({ target: orders.id, set: fromExcluded(orders, ["id"]) })
+        .prepare(),
+      insertLine: db.insert(orderLines).values(placeholders(orderLines) as never).prepare(),
+      appendEvent: db.insert(outbox).values(placeholders(outbox, ["seq", "delivered_at"]) as never).prepare(),
+      remember: db
+        .insert(idempotencyRecords)
+        .values(placeholders(idempotencyRecords) as never)
+        .onConflictDoUpdate({
+          target: [idempotencyRecords.method, idempotencyRecords.route, idempotencyRecords.idempotency_key],
+          set: fromExcluded(idempotencyRecords, ["method", "route", "idempotency_key"]),
+        })
+        .prepare(),
     };
   }
 
@@ -106,12 +136,12 @@ export class OrderLedger implements CommandStore {
   /** Writes the order (and its lines when new or changed); returns its JSON. */
   save(order: Order, isNew: boolean): string {
     const { lines, ...row } = order;
-    this.#db.insert(orders).values(row).onConflictDoUpdate({ target: orders.id, set: row }).run();
+    this.#prepared.saveOrder.run(row);
     const stored = isNew ? "" : this.#linesOf([order.id]).map((line) => line.id).join(",");
     if (isNew || stored !== lines.map((line) => line.id).join(",")) {
       if (!isNew) this.#db.delete(orderLines).where(eq(orderLines.order_id, order.id)).run();
       // One row per statement: the object's SQLite takes at most 100 bound parameters per query.
-      lines.forEach((line, position) => this.#db.insert(orderLines).values({ ...line, order_id: order.id, position }).run());
+      lines.forEach((line, position) => this.#prepared.insertLine.run({ ...line, order_id: order.id, position }));
     }
     return JSON.stringify(order);
   }
@@ -167,11 +197,7 @@ export class OrderLedger implements CommandStore {
 
   rememberResponse(claim: IdempotencyClaim, status: number, body: string, nowMs: number) {
     const row = { method: claim.method, route: claim.route, idempotency_key: claim.key, request_hash: claim.requestHash, status, body, created_at: nowMs };
-    this.#db
-      .insert(idempotencyRecords)
-      .values(row)
-      .onConflictDoUpdate({ target: [idempotencyRecords.method, idempotencyRecords.route, idempotencyRecords.idempotency_key], set: row })
-      .run();
+    this.#prepared.remember.run(row);
   }
 
   appendEvent(storeId: string, type: OrderEventType, order: Order, orderJson: string, nowMs: number) {
@@ -179,7 +205,7 @@ export class OrderLedger implements CommandStore {
     const envelope: Omit<OrderEvent, "data"> = { id, type, created_at: nowIso(nowMs), store_id: storeId };
     // The order JSON is spliced in as text: it was just serialized once for the stored response.
     const payload = `${JSON.stringify(envelope).slice(0, -1)},"data":{"order":${orderJson}}}`;
-    this.#db.insert(outbox).values({ id, type, order_id: order.id, order_version: order.version, payload, created_at: nowMs }).run();
+    this.#prepared.appendEvent.run({ id, type, order_id: order.id, order_version: order.version, payload, created_at: nowMs });
   }
 
   undelivered(limit: number): Array<{ seq: number; payload: string }> {
