@@ -78,9 +78,17 @@ export async function deriveKeyBytes(secret: string, purpose: string): Promise<U
   return new Uint8Array(bits);
 }
 
+// The derived key bytes are the same object for the life of the isolate (keys.ts caches them), so the
+// imported CryptoKey is too: importKey was a visible slice of a list page's CPU profile.
+const hmacKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
 export async function hmacSha256(keyBytes: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, data));
+  let key = hmacKeys.get(keyBytes);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(keyBytes, key);
+  }
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await key, data));
 }
 
 /** AES-256-GCM encryption; output is iv (12 bytes) followed by ciphertext. */
