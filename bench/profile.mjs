@@ -51,7 +51,7 @@ const key = store.api_key.secret;
 const product = (await api("POST", "/v1/products", key, { title: "Profile lamp", price_cents: 900, inventory: 5, tags: ["oak"] })).body;
 for (let i = 0; i < 3; i++) await api("POST", "/v1/products/bulk", key, { products: Array.from({ length: 100 }, (_, j) => ({ title: `item ${i}-${j}`, price_cents: 100 + j })) });
 const orders = [];
-for (let i = 0; i < 400; i++) {
+for (let i = 0; i < Number(process.env.PROFILE_ORDERS ?? 400); i++) {
   orders.push((await api("POST", "/v1/orders", key, { currency: "USD", lines: [{ title: "Custom", unit_price_cents: 100, quantity: 1 }] }, { "Idempotency-Key": `seed-${i}` })).body.id);
 }
 let n = 0;
@@ -62,6 +62,8 @@ const requests = {
   "order-confirm": () => ({ method: "POST", path: `/v1/orders/${orders[n++ % orders.length]}/confirm`, headers: { "If-Match": '"1"' } }),
 }[scenario];
 
+// Let the seed phase's background work (order relay, event bus) drain before measuring.
+await new Promise((r) => setTimeout(r, Number(process.env.PROFILE_SETTLE_MS ?? 15000)));
 const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR}/json`)).json();
 const target = targets.find((t) => t.title?.includes("edgeshop-profile")) ?? targets[0];
 const ws = new WebSocket(target.webSocketDebuggerUrl);
