@@ -1,5 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { sql } from "drizzle-orm";
 import type { EventHandler } from "../events";
 import { dailyEventCounts } from "./analytics.tables";
 
@@ -18,11 +17,3 @@ export const countDailyEvents: EventHandler = {
     ];
   },
 };
-
-/** One store's count of an event type on a UTC day (0 when none). */
-export async function dailyEventCount(db: Db, storeId: string, day: string, type: string): Promise<number> {
-  const row = await db.query.dailyEventCounts.findFirst({
-    where: and(eq(dailyEventCounts.storeId, storeId), eq(dailyEventCounts.day, day), eq(dailyEventCounts.type, type)),
-  });
-  return row?.count ?? 0;
-}

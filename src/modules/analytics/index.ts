@@ -1,1 +1,1 @@
-export { countDailyEvents, dailyEventCount } from "./analytics.handlers";
+export { countDailyEvents } from "./analytics.handlers";
