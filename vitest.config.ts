@@ -1,9 +1,12 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startSink } from "./scripts/sink-server.mjs";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // A real HTTP receiver on loopback for outbound deliveries (webhooks, coupon realizations).
+  const sink = await startSink();
   return {
     plugins: [
       cloudflareTest({
@@ -17,6 +20,7 @@ export default defineConfig(async () => {
             SIGNING_SECRET: "test-signing-secret",
             // Tests read confirmation links from the email consumer's local-mode log line.
             EMAIL_LOG_LINKS: "true",
+            SINK_URL: sink.url,
           },
         },
       }),
