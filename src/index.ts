@@ -4,6 +4,7 @@ import { runQueue } from "./queue";
 import { runScheduled } from "./scheduled";
 
 export { LoginLimiter } from "./modules/customers";
+export { CodeLimiter } from "./modules/limits";
 export { OrderStream } from "./modules/orders";
 
 const app = createApp();
