@@ -5,6 +5,9 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
+import { couponsRouter } from "./modules/coupons";
+import { creditsRouter } from "./modules/credits";
+import { giftCardsRouter } from "./modules/giftcards";
 import { eventsRouter } from "./modules/events";
 import { docsRouter, healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
@@ -56,7 +59,10 @@ export function createApp() {
     .route("/", ordersRouter)
     .route("/", productsRouter)
     .route("/", customersRouter)
-    .route("/", eventsRouter);
+    .route("/", eventsRouter)
+    .route("/", giftCardsRouter)
+    .route("/", creditsRouter)
+    .route("/", couponsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -97,6 +103,9 @@ export function createApp() {
       { name: "Storefront auth", description: "Customer sessions and email confirmation links" },
       { name: "Orders", description: "Draft orders and their lifecycle, served by each store's order stream" },
       { name: "Events", description: "Asynchronous work: dead letters of the event bus and the order stream" },
+      { name: "Gift cards", description: "Gift cards with hashed codes and a spend ledger" },
+      { name: "Store credit", description: "A customer's store credit grants and their ledgers" },
+      { name: "Coupon codes", description: "Coupon codes, their validation and redemptions" },
     ],
   });
   app.route("/", docsRouter);

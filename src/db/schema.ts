@@ -4,3 +4,6 @@ export * from "../modules/products/products.tables";
 export * from "../modules/customers/customers.tables";
 export * from "../modules/events/events.tables";
 export * from "../modules/analytics/analytics.tables";
+export * from "../modules/giftcards/giftcards.tables";
+export * from "../modules/credits/credits.tables";
+export * from "../modules/coupons/coupons.tables";

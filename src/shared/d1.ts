@@ -58,3 +58,13 @@ export function batchGuard(condition: SQL): SQL {
 export function isBatchGuardFailure(err: unknown): boolean {
   return messages(err).includes("malformed JSON");
 }
+
+/** `batchGuard` as a batch item: the batch aborts here unless `condition` holds. */
+export function guardStatement(db: { $client: D1Database; all: (query: SQL) => SQLiteRaw<unknown> }, condition: SQL) {
+  return batchable(db.$client, db.all(batchGuard(condition)));
+}
+
+/** A guard that the statement just before it changed exactly one row. */
+export function changedOneRow(db: { $client: D1Database; all: (query: SQL) => SQLiteRaw<unknown> }) {
+  return guardStatement(db, sql`changes() = 1`);
+}

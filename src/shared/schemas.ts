@@ -38,3 +38,22 @@ export function timeRange<F extends string>(field: F, noun: string) {
     [`${field}_before`]: instant(`${field}_before`, `Only ${noun} strictly before this instant (exclusive)`),
   } as { [K in `${F}_after` | `${F}_before`]: ReturnType<typeof instant> };
 }
+
+/** A `true`/`false` query flag (anything else is 400). */
+export function booleanQuery(name: string, description: string) {
+  return z
+    .enum(["true", "false"])
+    .transform((value) => value === "true")
+    .optional()
+    .openapi({ param: { name, in: "query" }, type: "string", enum: ["true", "false"], description });
+}
+
+/** An expiry instant in a request: RFC 3339 with offset, normalized to UTC, and in the future. */
+export const FutureInstant = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString())
+  .refine((value) => Date.parse(value) > Date.now(), { message: "Must be in the future" })
+  .openapi({ type: "string", format: "date-time", example: "2027-12-31T23:59:59Z" });
+
+/** A ledger's `reference`: what a balance change paid for or undid (an order id, a refund id, a note). */
+export const Reference = z.string().trim().min(1).max(200).openapi({ example: "ord_8fJ2kq0LxY4m1Nw7pQzR3a" });

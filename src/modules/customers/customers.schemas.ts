@@ -1,3 +1,4 @@
+import { CreditBalance } from "../credits";
 import { Order } from "../orders";
 import { z } from "@hono/zod-openapi";
 import { CurrencySchema } from "../../shared/money";
@@ -156,9 +157,10 @@ export const EmailList = listOf(CustomerEmail, "CustomerEmailList", `At most ${M
 export const CustomerSnapshot = Customer.extend({
   emails: z.array(CustomerEmail),
   recent_orders: z.array(Order).openapi({ description: "The customer's newest orders (at most 5), newest first" }),
+  credit_balances: z.array(CreditBalance).openapi({ description: "Spendable store credit per currency (not voided, not expired), by currency code" }),
 }).openapi("CustomerSnapshot", {
   description:
-    "The customer with addresses, emails and recent orders. The open cart, gift card, store credit and loyalty balances are added as those modules ship; fields appear only when they can be filled truthfully.",
+    "The customer with addresses, emails, recent orders and store credit balances. The open cart and loyalty balances are added as those modules ship; fields appear only when they can be filled truthfully.",
 });
 
 export { Count };

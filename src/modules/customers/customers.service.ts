@@ -1,3 +1,4 @@
+import { creditBalances } from "../credits";
 import type { CustomerOrderSummary } from "../orders";
 import { type SQL, and, asc, count, desc, eq, exists, gte, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
@@ -354,7 +355,7 @@ export const SNAPSHOT_RECENT_ORDERS = 5;
 
 /** The customer with addresses, emails and recent orders: one D1 round trip and one order-stream call, in parallel. */
 export async function getCustomerSnapshot(db: Db, storeId: string, customerId: string, orderFigures: OrderFigures) {
-  const [[found, addresses, emails], figures] = await Promise.all([db.batch([
+  const [[found, addresses, emails], figures, credits] = await Promise.all([db.batch([
     db.select().from(customers).where(liveCustomer(storeId, customerId)).limit(1),
     addressesOf(db, storeId, [customerId]),
     db
@@ -362,11 +363,16 @@ export async function getCustomerSnapshot(db: Db, storeId: string, customerId: s
       .from(customerEmails)
       .where(and(eq(customerEmails.storeId, storeId), eq(customerEmails.customerId, customerId), isNull(customerEmails.deletedAt)))
       .orderBy(desc(customerEmails.isPrimary), asc(customerEmails.createdAt)),
-  ]), orderFigures([customerId], SNAPSHOT_RECENT_ORDERS)]);
+  ]), orderFigures([customerId], SNAPSHOT_RECENT_ORDERS), creditBalances(db, storeId, customerId)]);
   const customer = found[0];
   if (!customer) throw notFound();
   const orders = figures[customerId];
-  return { ...presentCustomer(customer, addresses, orders), emails: emails.map(presentEmail), recent_orders: orders?.recent_orders ?? [] };
+  return {
+    ...presentCustomer(customer, addresses, orders),
+    emails: emails.map(presentEmail),
+    recent_orders: orders?.recent_orders ?? [],
+    credit_balances: credits,
+  };
 }
 
 /**

@@ -18,6 +18,6 @@ export { customerRoute, requireCustomer, type CustomerEnv } from "./customers.au
 export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
 export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
 export { consumeEmailOutbox, finishDeadEmails } from "./customers.consumer";
-export { LoginLimiter } from "./customers.object";
+export { LoginLimiter, clientKey } from "./customers.object";
 export { assertCustomerExists, assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";
 export { Customer } from "./customers.schemas";
