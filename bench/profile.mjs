@@ -2,7 +2,7 @@
 // CPU profile of one request type on workerd (through miniflare, like the bench): starts the Worker
 // with the inspector on, seeds a store, records a V8 CPU profile over N requests and prints the
 // functions with the most self time. Usage:
-//   node bench/profile.mjs product-get|product-list|order-create|order-confirm [requests=2000]
+//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue [requests=2000]
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -54,8 +54,11 @@ const orders = [];
 for (let i = 0; i < Number(process.env.PROFILE_ORDERS ?? 400); i++) {
   orders.push((await api("POST", "/v1/orders", key, { currency: "USD", lines: [{ title: "Custom", unit_price_cents: 100, quantity: 1 }] }, { "Idempotency-Key": `seed-${i}` })).body.id);
 }
+await api("POST", "/v1/coupon-codes", key, { code: "PROFILE10", percent_off: 10 });
 let n = 0;
 const requests = {
+  "coupon-validate": () => ({ method: "POST", path: "/v1/coupon-codes/validate", headers: { "CF-Connecting-IP": `10.9.${(n >> 8) & 255}.${n++ & 255}` }, body: JSON.stringify({ code: "PROFILE10", subtotal_cents: 4999 }) }),
+  "gift-card-issue": () => ({ method: "POST", path: "/v1/gift-cards", body: JSON.stringify({ amount_cents: 5000 }) }),
   "product-get": () => ({ method: "GET", path: `/v1/products/${product.id}` }),
   "product-list": () => ({ method: "GET", path: "/v1/products?limit=20" }),
   "order-create": () => ({ method: "POST", path: "/v1/orders", headers: { "Idempotency-Key": `p-${n++}-${Math.random()}` }, body: JSON.stringify({ currency: "USD", lines: [{ title: "Custom", unit_price_cents: 100, quantity: 1 }] }) }),

@@ -1,2 +1,2 @@
-export { CODE_ATTEMPT_LIMIT, CODE_WINDOW_SECONDS, CodeLimiter, decideAttempt } from "./limits.object";
+export { CODE_ATTEMPT_LIMIT, CODE_WINDOW_SECONDS, CodeLimiter } from "./limits.object";
 export { codeCaller, takeCodeAttempt } from "./limits.service";

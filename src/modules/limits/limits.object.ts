@@ -1,61 +1,64 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../context";
 
-/** Lookups of secret-ish codes (gift cards, coupon codes) per store and caller per minute. */
+/** Lookups of codes (gift cards, coupon codes) per store and caller per minute. */
 export const CODE_ATTEMPT_LIMIT = 10;
 export const CODE_WINDOW_SECONDS = 60;
-
-interface Window {
-  count: number;
-  startedAt: number;
-}
 
 export interface Decision {
   allowed: boolean;
   retryAfterSeconds: number;
-  remaining: number;
 }
-
-/** A fixed window that opens at the first attempt; a refused attempt neither counts nor extends it. */
-export function decideAttempt(window: Window | undefined, now: number, limit: number, windowSeconds: number): { decision: Decision; next: Window } {
-  const windowMs = windowSeconds * 1000;
-  const current = window && now < window.startedAt + windowMs ? window : { count: 0, startedAt: now };
-  if (current.count >= limit) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((current.startedAt + windowMs - now) / 1000));
-    return { decision: { allowed: false, retryAfterSeconds, remaining: 0 }, next: current };
-  }
-  const next = { count: current.count + 1, startedAt: current.startedAt };
-  return { decision: { allowed: true, retryAfterSeconds: 0, remaining: limit - next.count }, next };
-}
-
-const WINDOW = "window";
 
 /**
- * One object per store + caller: an exact counter shared by every isolate (the rate-limit binding is
- * approximate and per location, which lets a guesser through). The read, decision and write run
- * without another await between them, under the object's input gate, so parallel attempts serialize.
+ * One object per store holding every caller's window in its SQLite storage: exact (every isolate and
+ * location asks the same object), and warm (one object per shopper would pay an object start-up on
+ * almost every lookup; measured in docs/capacity.md). Each attempt is one synchronous upsert, so
+ * parallel attempts serialize without an await between read and write. A window opens at a caller's
+ * first attempt and lasts `windowSeconds`; attempts past the limit are refused and do not extend it.
  */
 export class CodeLimiter extends DurableObject<Bindings> {
-  async attempt(limit: number, windowSeconds: number): Promise<Decision> {
-    const now = Date.now();
-    const { decision, next } = decideAttempt(await this.ctx.storage.get<Window>(WINDOW), now, limit, windowSeconds);
-    if (decision.allowed) {
-      await this.ctx.storage.put(WINDOW, next);
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(next.startedAt + windowSeconds * 1000);
-    }
-    return decision;
+  private alarmArmed = false;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS windows (caller TEXT PRIMARY KEY, count INTEGER NOT NULL, started_at INTEGER NOT NULL)");
   }
 
-  /** An idle object keeps no storage. */
+  async attempt(caller: string, limit: number, windowSeconds: number): Promise<Decision> {
+    const now = Date.now();
+    const windowMs = windowSeconds * 1000;
+    const row = this.ctx.storage.sql
+      .exec<{ count: number; started_at: number }>(
+        `INSERT INTO windows (caller, count, started_at) VALUES (?1, 1, ?2)
+         ON CONFLICT (caller) DO UPDATE SET
+           count = CASE WHEN started_at <= ?2 - ?3 THEN 1 ELSE count + 1 END,
+           started_at = CASE WHEN started_at <= ?2 - ?3 THEN ?2 ELSE started_at END
+         RETURNING count, started_at`,
+        caller,
+        now,
+        windowMs,
+      )
+      .one();
+    if (!this.alarmArmed) {
+      this.alarmArmed = true;
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + windowMs);
+    }
+    if (row.count <= limit) return { allowed: true, retryAfterSeconds: 0 };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.started_at + windowMs - now) / 1000)) };
+  }
+
+  /** Drops ended windows once a minute while any are open, so an idle store's object holds nothing. */
   override async alarm(): Promise<void> {
-    const window = await this.ctx.storage.get<Window>(WINDOW);
-    const end = window ? window.startedAt + CODE_WINDOW_SECONDS * 1000 : 0;
-    if (end > Date.now()) await this.ctx.storage.setAlarm(end);
-    else await this.ctx.storage.deleteAll();
+    const now = Date.now();
+    this.ctx.storage.sql.exec("DELETE FROM windows WHERE started_at <= ?", now - CODE_WINDOW_SECONDS * 1000);
+    const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM windows").one().n;
+    if (left > 0) await this.ctx.storage.setAlarm(now + CODE_WINDOW_SECONDS * 1000);
+    else this.alarmArmed = false;
   }
 }
 
 /** The only place that names CodeLimiter objects. */
-export function codeLimiter(env: Pick<Bindings, "CODE_LIMITER">, storeId: string, caller: string) {
-  return env.CODE_LIMITER.get(env.CODE_LIMITER.idFromName(`${storeId}\u0000${caller}`));
+export function codeLimiter(env: Pick<Bindings, "CODE_LIMITER">, storeId: string) {
+  return env.CODE_LIMITER.get(env.CODE_LIMITER.idFromName(storeId));
 }

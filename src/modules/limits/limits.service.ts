@@ -9,7 +9,7 @@ import { CODE_ATTEMPT_LIMIT, CODE_WINDOW_SECONDS, codeLimiter } from "./limits.o
  * at, so parallel guesses cannot slip past the limit.
  */
 export async function takeCodeAttempt(env: Pick<Bindings, "CODE_LIMITER">, storeId: string, caller: string): Promise<void> {
-  const decision = await codeLimiter(env, storeId, caller).attempt(CODE_ATTEMPT_LIMIT, CODE_WINDOW_SECONDS);
+  const decision = await codeLimiter(env, storeId).attempt(caller, CODE_ATTEMPT_LIMIT, CODE_WINDOW_SECONDS);
   if (!decision.allowed) {
     throw new ApiError("rate_limited", `At most ${CODE_ATTEMPT_LIMIT} code lookups a minute; try again later`, {
       headers: { "Retry-After": String(decision.retryAfterSeconds) },
