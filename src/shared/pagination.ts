@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type SQL, type SQLWrapper, and, desc, eq, lt, or } from "drizzle-orm";
+import { type SQL, type SQLWrapper, and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { base64UrlDecode, base64UrlEncode, hmacSha256, timingSafeEqualBytes, utf8 } from "./crypto";
 import { ApiError } from "./errors";
 import { type SecretSource, acceptedSecrets, currentSecret, purposeKey } from "./keys";
@@ -146,4 +146,20 @@ export async function paginate(
     page: <Row extends { createdAt: string; id: string }, Out>(rows: Row[], present: (row: Row) => Out) =>
       toPage(rows, request.limit, secret, scope, (r) => [r.createdAt, r.id], present),
   };
+}
+
+/**
+ * The keyset condition of `paginate` on placeholders (`after_created_at`, `after_id`), for prepared
+ * list queries; `pagePosition` turns a request's cursor into their values.
+ */
+export function keysetAfterPlaceholders(keys: { createdAt: SQLWrapper; id: SQLWrapper }): SQL {
+  const createdAt = sql.placeholder("after_created_at");
+  return or(lt(keys.createdAt, createdAt), and(eq(keys.createdAt, createdAt), lt(keys.id, sql.placeholder("after_id"))))!;
+}
+
+/** The verified position a cursor names, as placeholder values; null on the first page. */
+export async function pagePosition(secret: SecretSource, scope: string, cursor: string | undefined) {
+  if (!cursor) return null;
+  const [createdAt, id] = await decodeCursor(secret, scope, cursor, ["string", "string"]);
+  return { after_created_at: String(createdAt), after_id: String(id) };
 }

@@ -1,10 +1,10 @@
-import { type SQL, and, count, eq, exists, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { type SQL, and, count, desc, eq, exists, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { type Db, prepared } from "../../db/client";
 import type { Write } from "../idempotency";
 import { batchable, chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
-import { type Page, paginate } from "../../shared/pagination";
+import { type Page, keysetAfterPlaceholders, pagePosition, paginate, toPage } from "../../shared/pagination";
 import type { SecretSource } from "../../shared/keys";
 import { nowIso } from "../../shared/time";
 import { staleVersion } from "../../shared/versioning";
@@ -137,8 +137,16 @@ export function createProduct(db: Db, storeId: string, storeCurrency: string, in
   };
 }
 
+const productById = (db: Db) =>
+  db
+    .select()
+    .from(products)
+    .where(and(eq(products.id, sql.placeholder("id")), eq(products.storeId, sql.placeholder("store")), isNull(products.deletedAt)))
+    .limit(1)
+    .prepare();
+
 export async function getProduct(db: Db, storeId: string, productId: string): Promise<ProductRow> {
-  const [row] = await db.select().from(products).where(liveProduct(storeId, productId)).limit(1);
+  const [row] = await prepared(db, "products.byId", productById).all({ id: productId, store: storeId });
   if (!row) throw notFound();
   return row;
 }
@@ -256,7 +264,16 @@ export async function listProducts(
   query: ProductFilters & { limit: number; cursor?: string | undefined },
   signingSecret: SecretSource,
 ): Promise<Page<ProductView>> {
-  const keyset = await paginate(signingSecret, `products:${storeId}`, query, products);
+  const scope = `products:${storeId}`;
+  if (!hasFilters(query)) {
+    // The storefront's most common read: a prepared statement per shape (first page, later pages).
+    const position = await pagePosition(signingSecret, scope, query.cursor);
+    const rows = position
+      ? await prepared(db, "products.list.after", listAfter).all({ store: storeId, limit: query.limit + 1, ...position })
+      : await prepared(db, "products.list.first", listFirst).all({ store: storeId, limit: query.limit + 1 });
+    return toPage(rows, query.limit, signingSecret, scope, (r) => [r.createdAt, r.id], presentProduct);
+  }
+  const keyset = await paginate(signingSecret, scope, query, products);
   const rows = await db
     .select()
     .from(products)
@@ -265,6 +282,29 @@ export async function listProducts(
     .limit(keyset.limit);
   return keyset.page(rows, presentProduct);
 }
+
+// Every filter, checked by the compiler: a new filter that is missing here fails to type-check
+// instead of being silently ignored by the prepared fast path.
+const FILTER_KEYS = Object.keys({
+  vendor: true,
+  product_type: true,
+  min_price_cents: true,
+  max_price_cents: true,
+  created_after: true,
+  created_before: true,
+  updated_after: true,
+  tag: true,
+} satisfies Record<keyof ProductFilters, true>) as Array<keyof ProductFilters>;
+
+function hasFilters(filters: ProductFilters): boolean {
+  return FILTER_KEYS.some((key) => filters[key] !== undefined);
+}
+
+const liveInStore = () => and(eq(products.storeId, sql.placeholder("store")), isNull(products.deletedAt));
+const newestFirst = [desc(products.createdAt), desc(products.id)] as const;
+const listFirst = (db: Db) => db.select().from(products).where(liveInStore()).orderBy(...newestFirst).limit(sql.placeholder("limit")).prepare();
+const listAfter = (db: Db) =>
+  db.select().from(products).where(and(liveInStore(), keysetAfterPlaceholders(products))).orderBy(...newestFirst).limit(sql.placeholder("limit")).prepare();
 
 export async function countProducts(db: Db, storeId: string, filters: ProductFilters): Promise<number> {
   const [row] = await db.select({ n: count() }).from(products).where(filterConditions(storeId, filters));
