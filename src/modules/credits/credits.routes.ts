@@ -42,6 +42,7 @@ const getCreditRoute = storeRoute({
   path: "/v1/customers/{id}/credits/{credit_id}",
   tags,
   summary: "Retrieve a store credit with its ledger",
+  description: "The grant, what is left, its state and the newest ledger entries (spends with what they paid for, reversals, void).",
   request: { params: CreditParams },
   responses: { 200: { ...jsonContent(CreditDetail, "The credit and its newest ledger entries"), headers: ETagHeader } },
   errors: [404],

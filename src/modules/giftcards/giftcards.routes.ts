@@ -68,6 +68,7 @@ const getRoute = storeRoute({
   path: "/v1/gift-cards/{id}",
   tags,
   summary: "Retrieve a gift card with its ledger",
+  description: "Original and current balance, state, expiry and the newest ledger entries (what each spend paid for). The code itself is never shown again.",
   request: { params: idParam("gc") },
   responses: { 200: { ...jsonContent(GiftCardDetail, "The card and its newest ledger entries"), headers: ETagHeader } },
   errors: [404],

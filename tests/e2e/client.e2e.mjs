@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// End to end: starts the API exactly as a user does (`npm start`, on a free port), then drives it
+// through the typed client (client/index.ts, run by Node's type stripping). Exits non-zero on the
+// first broken expectation. `npm run test:e2e`; part of `npm test`.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { createEdgeshopClient, ifMatch } from "../../client/index.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const OPERATOR = "dev-operator-token"; // .dev.vars.example, copied by `npm start` when missing
+
+const port = await new Promise((resolve) => {
+  const server = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = server.address();
+    server.close(() => resolve(port));
+  });
+});
+const baseUrl = `http://127.0.0.1:${port}`;
+const server = spawn(process.execPath, [path.join(root, "scripts", "dev.mjs")], {
+  cwd: root,
+  env: { ...process.env, PORT: String(port) },
+  stdio: ["ignore", "pipe", "pipe"],
+  detached: true,
+});
+let output = "";
+server.stdout.on("data", (d) => (output += d));
+server.stderr.on("data", (d) => (output += d));
+const stop = () => {
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+};
+process.on("exit", stop);
+
+try {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) break;
+    } catch {}
+    if (Date.now() - started > 120_000) throw new Error(`npm start did not answer within 120 s:\n${output}`);
+    if (server.exitCode !== null) throw new Error(`npm start exited with ${server.exitCode}:\n${output}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`e2e: npm start answered after ${((Date.now() - started) / 1000).toFixed(1)} s on ${baseUrl}`);
+
+  const operator = createEdgeshopClient({ baseUrl, token: OPERATOR });
+  const created = await operator.POST("/v1/stores", { body: { name: `e2e ${Date.now()}`, currency: "USD" } });
+  assert.equal(created.response.status, 201, JSON.stringify(created.error));
+  const shop = createEdgeshopClient({ baseUrl, token: created.data.api_key.secret });
+
+  const product = await shop.POST("/v1/products", { body: { title: "E2E mug", price_cents: 1800, inventory: 5 } });
+  assert.equal(product.response.status, 201);
+  const read = await shop.GET("/v1/products/{id}", { params: { path: { id: product.data.id } } });
+  const patched = await shop.PATCH("/v1/products/{id}", { params: { path: { id: product.data.id }, header: ifMatch(read.response) }, body: { price_cents: 1500 } });
+  assert.equal(patched.data?.price_cents, 1500);
+
+  const customer = await shop.POST("/v1/customers", { body: { email: `e2e-${Date.now()}@example.com` } });
+  assert.equal(customer.response.status, 201);
+  const order = await shop.POST("/v1/orders", { body: { currency: "USD", customer_id: customer.data.id, lines: [{ product_id: product.data.id, quantity: 2 }] } });
+  assert.equal(order.response.status, 201, JSON.stringify(order.error));
+  assert.equal(order.data.total_cents ?? order.data.subtotal_cents, 3000);
+  const confirmed = await shop.POST("/v1/orders/{id}/confirm", { params: { path: { id: order.data.id }, header: ifMatch(order.response) } });
+  assert.equal(confirmed.data?.status, "confirmed", JSON.stringify(confirmed.error));
+
+  const coupon = await shop.POST("/v1/coupon-codes", { body: { code: "E2E10", percent_off: 10 } });
+  assert.equal(coupon.response.status, 201);
+  const validation = await shop.POST("/v1/coupon-codes/validate", { body: { code: "e2e-10", subtotal_cents: 999 } });
+  assert.equal(validation.data?.discount_cents, 99);
+  const unknown = await shop.POST("/v1/coupon-codes/validate", { body: { code: "NOPE" } });
+  assert.equal(unknown.error?.code, "code_not_applicable");
+
+  const card = await shop.POST("/v1/gift-cards", { body: { amount_cents: 2500 } });
+  assert.equal(card.response.headers.get("Cache-Control"), "no-store");
+  const lookup = await shop.POST("/v1/gift-cards/lookup", { body: { code: card.data.code } });
+  assert.equal(lookup.data?.balance_cents, 2500);
+
+  console.log("e2e: store, product (If-Match update), customer, order (confirm), coupon, gift card: all through the typed client");
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  stop();
+}
