@@ -5,6 +5,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
+import { analyticsRouter } from "./modules/analytics";
 import { couponsRouter } from "./modules/coupons";
 import { creditsRouter } from "./modules/credits";
 import { giftCardsRouter } from "./modules/giftcards";
@@ -62,7 +63,8 @@ export function createApp() {
     .route("/", eventsRouter)
     .route("/", giftCardsRouter)
     .route("/", creditsRouter)
-    .route("/", couponsRouter);
+    .route("/", couponsRouter)
+    .route("/", analyticsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -106,6 +108,7 @@ export function createApp() {
       { name: "Gift cards", description: "Gift cards with hashed codes and a spend ledger" },
       { name: "Store credit", description: "A customer's store credit grants and their ledgers" },
       { name: "Coupon codes", description: "Coupon codes, their validation and redemptions" },
+      { name: "Analytics", description: "Figures kept incrementally by handlers on the event bus" },
     ],
   });
   app.route("/", docsRouter);

@@ -1,4 +1,4 @@
-import { countDailyEvents } from "./modules/analytics";
+import { countCartAdds, countDailyEvents } from "./modules/analytics";
 import type { HandlerTable } from "./modules/events";
 
 /**
@@ -7,4 +7,5 @@ import type { HandlerTable } from "./modules/events";
  */
 export const EVENT_HANDLERS: HandlerTable = {
   "*": [countDailyEvents],
+  "cart.item_added": [countCartAdds],
 };

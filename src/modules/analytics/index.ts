@@ -1,1 +1,2 @@
-export { countDailyEvents } from "./analytics.handlers";
+export { countCartAdds, countDailyEvents } from "./analytics.handlers";
+export { analyticsRouter } from "./analytics.routes";
