@@ -1,7 +1,10 @@
 import type { Bindings } from "./context";
 import { createDb } from "./db/client";
+import { expireCoupons } from "./modules/coupons";
+import { expireCredits } from "./modules/credits";
 import { purgeExpiredCustomerTokens, resendStrandedDeliveries } from "./modules/customers";
 import { sweepUnpublishedEvents } from "./modules/events";
+import { expireGiftCards } from "./modules/giftcards";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
 import { purgeExpiredAccessTokens } from "./modules/stores";
 
@@ -18,6 +21,10 @@ export const SCHEDULE: Record<string, Job[]> = {
     (env) => purgeExpiredIdempotencyKeys(createDb(env.DB)),
     (env) => purgeExpiredAccessTokens(createDb(env.DB)),
     (env) => purgeExpiredCustomerTokens(createDb(env.DB)),
+    // Stored value past its expiry: gift cards and credits lose what is left, coupon codes are marked.
+    (env) => expireGiftCards(env).then(() => undefined),
+    (env) => expireCredits(env).then(() => undefined),
+    (env) => expireCoupons(env).then(() => undefined),
   ],
 };
 

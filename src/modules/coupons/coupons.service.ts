@@ -82,6 +82,7 @@ export function createCoupon(db: Db, storeId: string, storeCurrency: string, inp
     firstOrderOnly: input.first_order_only ?? false,
     timesRedeemed: 0,
     voidedAt: null,
+    expiredAt: null,
     version: 1,
     createdAt: now,
     updatedAt: now,

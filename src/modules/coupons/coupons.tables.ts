@@ -22,6 +22,8 @@ export const couponCodes = sqliteTable(
     firstOrderOnly: integer("first_order_only", { mode: "boolean" }).notNull().default(false),
     timesRedeemed: integer("times_redeemed").notNull().default(0),
     voidedAt: text("voided_at"),
+    /** When the expiry job recorded that `expires_at` passed (and emitted `coupon_code.expired`). */
+    expiredAt: text("expired_at"),
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

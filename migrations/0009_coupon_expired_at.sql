@@ -1,0 +1,1 @@
+ALTER TABLE `coupon_codes` ADD `expired_at` text;
