@@ -7,6 +7,7 @@ import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
 import { couponsRouter } from "./modules/coupons";
+import { paymentsRouter } from "./modules/payments";
 import { creditsRouter } from "./modules/credits";
 import { giftCardsRouter } from "./modules/giftcards";
 import { eventsRouter } from "./modules/events";
@@ -64,7 +65,8 @@ export function createApp() {
     .route("/", giftCardsRouter)
     .route("/", creditsRouter)
     .route("/", couponsRouter)
-    .route("/", analyticsRouter);
+    .route("/", analyticsRouter)
+    .route("/", paymentsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -109,6 +111,7 @@ export function createApp() {
       { name: "Store credit", description: "A customer's store credit grants and their ledgers" },
       { name: "Coupon codes", description: "Coupon codes, their validation and redemptions" },
       { name: "Analytics", description: "Figures kept incrementally by handlers on the event bus" },
+      { name: "Payments", description: "The payment provider's webhook and its secret" },
     ],
   });
   app.route("/", docsRouter);

@@ -7,3 +7,4 @@ export * from "../modules/analytics/analytics.tables";
 export * from "../modules/giftcards/giftcards.tables";
 export * from "../modules/credits/credits.tables";
 export * from "../modules/coupons/coupons.tables";
+export * from "../modules/payments/payments.tables";
