@@ -6,6 +6,7 @@ import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
+import { cartsRouter } from "./modules/carts";
 import { couponsRouter } from "./modules/coupons";
 import { paymentsRouter } from "./modules/payments";
 import { creditsRouter } from "./modules/credits";
@@ -66,7 +67,8 @@ export function createApp() {
     .route("/", creditsRouter)
     .route("/", couponsRouter)
     .route("/", analyticsRouter)
-    .route("/", paymentsRouter);
+    .route("/", paymentsRouter)
+    .route("/", cartsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -77,6 +79,11 @@ export function createApp() {
     type: "http",
     scheme: "bearer",
     description: "The operator token (Worker secret `OPERATOR_TOKEN`)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "cartToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "An anonymous cart's token (`ct_...`) from `POST /v1/carts`: that cart only",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "customerSession", {
     type: "http",
@@ -112,6 +119,7 @@ export function createApp() {
       { name: "Coupon codes", description: "Coupon codes, their validation and redemptions" },
       { name: "Analytics", description: "Figures kept incrementally by handlers on the event bus" },
       { name: "Payments", description: "The payment provider's webhook and its secret" },
+      { name: "Carts", description: "One object per cart: items, discounts, selections, totals and why it cannot check out yet" },
     ],
   });
   app.route("/", docsRouter);

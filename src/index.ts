@@ -5,6 +5,7 @@ import { runScheduled } from "./scheduled";
 
 export { LoginLimiter } from "./modules/customers";
 export { CodeLimiter } from "./modules/limits";
+export { CartObject } from "./modules/carts";
 export { OrderStream } from "./modules/orders";
 
 const app = createApp();

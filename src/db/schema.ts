@@ -8,3 +8,4 @@ export * from "../modules/giftcards/giftcards.tables";
 export * from "../modules/credits/credits.tables";
 export * from "../modules/coupons/coupons.tables";
 export * from "../modules/payments/payments.tables";
+export * from "../modules/carts/carts.tables";

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, title: "The email or password is wrong" },
   invalid_app_credentials: { status: 401, title: "The app id or app secret is wrong" },
   forbidden: { status: 403, title: "The credential is not allowed to do this" },
+  customer_not_confirmed: { status: 403, title: "The store requires a confirmed email address first" },
   tenant_mismatch: { status: 403, title: "X-Tenant-Id does not name the credential's store" },
   not_found: { status: 404, title: "The resource does not exist" },
   route_not_found: { status: 404, title: "No route matches this path" },

@@ -7,6 +7,9 @@ import { customerRoute } from "./customers.auth";
 import { login, revokeSession } from "./customers.auth.service";
 import { confirmEmail } from "./customers.confirmation";
 import { clientKey, loginLimiter } from "./customers.object";
+// The one import of another module's inner file: carts imports this module's index (sessions), so the
+// login merge is reached directly to keep the import graph acyclic.
+import { mergeCartOnLogin } from "../carts/carts.merge";
 import { ConfirmBody, Confirmation, Customer, CustomerSession, LoginBody } from "./customers.schemas";
 import { orderFigures } from "./customers.order-figures";
 import { getCustomer, normalizeEmail, presentCustomer } from "./customers.service";
@@ -140,7 +143,8 @@ export const authRouter = createRouter<AppEnv>()
     const gate = loginLimiter(c.env, body.store_id, normalizeEmail(body.email));
     const client = clientKey(c.req.header("CF-Connecting-IP"));
     const session = await login(c.var.db, gate, { storeId: body.store_id, email: body.email, password: body.password, client });
-    return c.json({ token: session.token, token_type: "Bearer" as const, expires_at: session.expiresAt, customer_id: session.customerId }, 201);
+    const cartId = body.cart_token ? await mergeCartOnLogin(c.var.db, c.env, body.store_id, session.customerId, body.cart_token) : null;
+    return c.json({ token: session.token, token_type: "Bearer" as const, expires_at: session.expiresAt, customer_id: session.customerId, cart_id: cartId }, 201);
   })
   .openapi(logoutRoute, async (c) => {
     await revokeSession(c.var.db, c.var.customer.sessionId);

@@ -188,6 +188,7 @@ export const LoginBody = z
     store_id: z.string().min(1).max(64).openapi({ example: "store_8fJ2kq0LxY4m1Nw7pQzR3a", description: "Store ids are public" }),
     email: EmailSchema,
     password: z.string().min(1).max(256),
+    cart_token: z.string().min(1).max(100).optional().openapi({ description: "An anonymous cart's `ct_` token: its items join the customer's open cart (or it becomes theirs), and the token stops working" }),
   })
   .openapi("LoginBody", {
     example: { store_id: "store_8fJ2kq0LxY4m1Nw7pQzR3a", email: "ann.lee@example.com", password: "correct horse battery" },
@@ -199,6 +200,7 @@ export const CustomerSession = z
     token_type: z.literal("Bearer"),
     expires_at: Timestamp,
     customer_id: z.string(),
+    cart_id: z.string().nullable().openapi({ description: "With `cart_token`: the customer's open cart the anonymous cart was merged into; otherwise null" }),
   })
   .openapi("CustomerSession");
 

@@ -15,9 +15,10 @@ export const customersRouter = createRouter<AppEnv>()
   .route("/", loginAdminRouter);
 
 export { customerRoute, requireCustomer, type CustomerEnv } from "./customers.auth";
-export { type CustomerPrincipal, purgeExpiredCustomerTokens } from "./customers.auth.service";
+export { type CustomerPrincipal, authenticateSession, purgeExpiredCustomerTokens } from "./customers.auth.service";
 export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
 export { consumeEmailOutbox, finishDeadEmails } from "./customers.consumer";
 export { LoginLimiter, clientKey } from "./customers.object";
 export { assertCustomerExists, assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";
-export { Customer } from "./customers.schemas";
+export { AddressInput, Customer, EmailSchema } from "./customers.schemas";
+export { addAddress as addCustomerAddress } from "./customers.addresses";

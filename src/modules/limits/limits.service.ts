@@ -1,6 +1,6 @@
 import type { Bindings } from "../../context";
 import { ApiError } from "../../shared/errors";
-import { clientKey } from "../customers";
+import { clientKey } from "../../shared/client-key";
 import { CODE_ATTEMPT_LIMIT, CODE_WINDOW_SECONDS, codeLimiter } from "./limits.object";
 
 /**

@@ -1,8 +1,13 @@
 import type { Bindings } from "../../context";
 import { defineConsumer } from "../../shared/queue-consumer";
 import { createDb } from "../../db/client";
-import { type EventMessage, appendEventStatements, publishEvents } from "../events";
+import { z } from "@hono/zod-openapi";
+import { EventMessage, appendEventStatements, publishEvents } from "../events";
 import { OrderEvent } from "./orders.schemas";
+
+/** What the objects relay: an order stream's `OrderEvent`, or another object's event already in the log's shape (carts). */
+const ObjectEvent = z.union([OrderEvent, EventMessage]);
+type ObjectEvent = z.infer<typeof ObjectEvent>;
 
 /** An order event in the events log's shape: the order is the resource, its version the resource version. */
 export function orderEventRecord(event: OrderEvent): EventMessage {
@@ -19,16 +24,16 @@ export function orderEventRecord(event: OrderEvent): EventMessage {
 }
 
 /**
- * `order-events` consumer: the order stream's relay publishes every order event here. D1 keeps no
+ * `order-events` consumer: the order streams' and the carts' relays publish their events here. D1 keeps no
  * copy of orders (the store's object serves every order read); the one thing left to do with an event
  * is to append it to the events log, keyed by its id, so redeliveries change nothing. A message that
  * keeps failing goes to `order-events-dlq`, recorded by the events module's dead-letter consumer.
  */
-export const consumeOrderEvents = defineConsumer<OrderEvent, Bindings>({
-  schema: OrderEvent,
+export const consumeOrderEvents = defineConsumer<ObjectEvent, Bindings>({
+  schema: ObjectEvent,
   async handle(messages, env) {
     const db = createDb(env.DB);
-    const records = messages.map((m) => orderEventRecord(m.body));
+    const records = messages.map((m) => ("resource_type" in m.body ? m.body : orderEventRecord(m.body)));
     const [first, ...rest] = appendEventStatements(db, records);
     await db.batch([first!, ...rest]);
     // Publishing a duplicate again is harmless (bus handlers apply each event once); an event whose

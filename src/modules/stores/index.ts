@@ -2,5 +2,5 @@ export { storesRouter } from "./stores.routes";
 export { storeCredentialsRouter } from "./stores.credentials.routes";
 export { operatorRoute, requireOperator, requireStore, storeRoute, type StoreContext, type StoreEnv } from "./stores.auth";
 export { type Principal } from "./stores.cache";
-export { purgeExpiredAccessTokens, storeIsLive, storeRequiresEmailConfirmation } from "./stores.service";
+export { authenticate, purgeExpiredAccessTokens, storeIsLive, storeRequiresEmailConfirmation } from "./stores.service";
 export { Store } from "./stores.schemas";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CurrencySchema } from "../../shared/money";
+import { AmountCentsSchema, CurrencySchema } from "../../shared/money";
 import { pageSchema } from "../../shared/pagination";
 
 import { Timestamp } from "../../shared/schemas";
@@ -17,6 +17,13 @@ export const Store = z
     app_id: z.string().openapi({ example: "app_3kLq9ZxV0b2Nn5Tt8WmYpR" }),
     credit_order_preference: CreditOrderPreference,
     require_email_confirmation: z.boolean(),
+    ...{
+      tax_rate_bps: z.number().int().openapi({ example: 825, description: "Tax on the discounted subtotal in basis points (825 = 8.25%), rounded half up" }),
+      shipping_flat_cents: z.number().int().openapi({ example: 500 }),
+      free_shipping_over_cents: z.number().int().nullable().openapi({ example: 5000, description: "Discounted subtotal from which shipping is free; null: never" }),
+      cart_expiry_seconds: z.number().int().openapi({ example: 604800, description: "An idle cart expires after this long (default 7 days)" }),
+      max_item_quantity: z.number().int().openapi({ example: 100, description: "Most units of one product in a cart" }),
+    },
     version: z.number().int().openapi({ example: 1 }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -30,6 +37,11 @@ export const CreateStoreBody = z
     currency: CurrencySchema,
     credit_order_preference: CreditOrderPreference.optional(),
     require_email_confirmation: z.boolean().optional(),
+    tax_rate_bps: z.number().int().min(0).max(10_000).optional(),
+    shipping_flat_cents: AmountCentsSchema.optional(),
+    free_shipping_over_cents: AmountCentsSchema.nullable().optional(),
+    cart_expiry_seconds: z.number().int().min(1).max(90 * 86_400).optional(),
+    max_item_quantity: z.number().int().min(1).max(10_000).optional(),
   })
   .openapi("CreateStoreBody", { example: { name: "Lorikeet Coffee", currency: "USD" } });
 
@@ -40,6 +52,11 @@ export const UpdateStoreBody = z
     currency: CurrencySchema.optional(),
     credit_order_preference: CreditOrderPreference.optional(),
     require_email_confirmation: z.boolean().optional(),
+    tax_rate_bps: z.number().int().min(0).max(10_000).optional(),
+    shipping_flat_cents: AmountCentsSchema.optional(),
+    free_shipping_over_cents: AmountCentsSchema.nullable().optional(),
+    cart_expiry_seconds: z.number().int().min(1).max(90 * 86_400).optional(),
+    max_item_quantity: z.number().int().min(1).max(10_000).optional(),
   })
   .openapi("UpdateStoreBody", { example: { tagline: "Roasted this week" } });
 

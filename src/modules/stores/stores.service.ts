@@ -25,6 +25,11 @@ export function presentStore(row: StoreRow) {
     app_id: row.appId,
     credit_order_preference: row.creditOrderPreference,
     require_email_confirmation: row.requireEmailConfirmation,
+    tax_rate_bps: row.taxRateBps,
+    shipping_flat_cents: row.shippingFlatCents,
+    free_shipping_over_cents: row.freeShippingOverCents,
+    cart_expiry_seconds: row.cartExpirySeconds,
+    max_item_quantity: row.maxItemQuantity,
     version: row.version,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
@@ -66,6 +71,11 @@ export interface CreateStoreInput {
   currency: string;
   credit_order_preference?: StoreRow["creditOrderPreference"] | undefined;
   require_email_confirmation?: boolean | undefined;
+  tax_rate_bps?: number | undefined;
+  shipping_flat_cents?: number | undefined;
+  free_shipping_over_cents?: number | null | undefined;
+  cart_expiry_seconds?: number | undefined;
+  max_item_quantity?: number | undefined;
 }
 
 /** Creates a store with its first API key and app secret; both secrets are returned only here. */
@@ -83,6 +93,11 @@ export async function createStore(db: Db, input: CreateStoreInput) {
     appSecretHash,
     creditOrderPreference: input.credit_order_preference ?? "gift_card_first",
     requireEmailConfirmation: input.require_email_confirmation ?? false,
+    taxRateBps: input.tax_rate_bps ?? 0,
+    shippingFlatCents: input.shipping_flat_cents ?? 0,
+    freeShippingOverCents: input.free_shipping_over_cents ?? null,
+    cartExpirySeconds: input.cart_expiry_seconds ?? 604800,
+    maxItemQuantity: input.max_item_quantity ?? 100,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -105,6 +120,11 @@ export async function updateStore(db: Db, storeId: string, expectedVersion: numb
   if (input.currency !== undefined) patch.currency = input.currency;
   if (input.credit_order_preference !== undefined) patch.creditOrderPreference = input.credit_order_preference;
   if (input.require_email_confirmation !== undefined) patch.requireEmailConfirmation = input.require_email_confirmation;
+  if (input.tax_rate_bps !== undefined) patch.taxRateBps = input.tax_rate_bps;
+  if (input.shipping_flat_cents !== undefined) patch.shippingFlatCents = input.shipping_flat_cents;
+  if (input.free_shipping_over_cents !== undefined) patch.freeShippingOverCents = input.free_shipping_over_cents;
+  if (input.cart_expiry_seconds !== undefined) patch.cartExpirySeconds = input.cart_expiry_seconds;
+  if (input.max_item_quantity !== undefined) patch.maxItemQuantity = input.max_item_quantity;
   const [updated] = await db
     .update(stores)
     .set({ ...patch, version: sql`${stores.version} + 1`, updatedAt: nowIso() })

@@ -14,6 +14,12 @@ export const stores = sqliteTable(
       .notNull()
       .default("gift_card_first"),
     requireEmailConfirmation: integer("require_email_confirmation", { mode: "boolean" }).notNull().default(false),
+    /** Cart and checkout settings (carts module): tax in basis points, flat shipping, free over a threshold. */
+    taxRateBps: integer("tax_rate_bps").notNull().default(0),
+    shippingFlatCents: integer("shipping_flat_cents").notNull().default(0),
+    freeShippingOverCents: integer("free_shipping_over_cents"),
+    cartExpirySeconds: integer("cart_expiry_seconds").notNull().default(604800),
+    maxItemQuantity: integer("max_item_quantity").notNull().default(100),
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

@@ -1,0 +1,178 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../../context";
+import { timingSafeEqualStrings } from "../../shared/crypto";
+import { newId } from "../../shared/ids";
+import type { EventMessage } from "../events";
+import {
+  type CartOutcome,
+  type CartPatch,
+  type Change,
+  type CartRefusal,
+  type NewDiscount,
+  absorb,
+  addAddress,
+  addDiscount,
+  addItems,
+  addPaymentMethod,
+  checkVersion,
+  patchCart,
+  refreshed,
+  removeAddress,
+  removeDiscount,
+  removeLine,
+  removePaymentMethod,
+  setQuantity,
+} from "./carts.commands";
+import type { CartAddress, CartPaymentMethod, CartSettings, CartState, ProductSnapshot } from "./carts.state";
+
+const CART = "cart";
+const OUTBOX = "outbox";
+const RELAY_DELAY_MS = 50;
+
+/**
+ * One per cart: the single writer of its state (lines, discounts, addresses, payment methods,
+ * selections, version). Every command runs without an await between reading and writing the state,
+ * so concurrent commands serialize; the state and the command's events (an outbox) are written in one
+ * `put`, which the output gate makes durable before the answer leaves. The alarm relays the outbox to
+ * the `order-events` queue (whose consumer appends to the D1 event log and publishes on the bus) and
+ * expires the cart when it has been idle for the store's `cart_expiry_seconds`.
+ */
+export class CartObject extends DurableObject<Bindings> {
+  #state: CartState | null = null;
+  #outbox: EventMessage[] = [];
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#state = (await ctx.storage.get<CartState>(CART)) ?? null;
+      this.#outbox = (await ctx.storage.get<EventMessage[]>(OUTBOX)) ?? [];
+    });
+  }
+
+  /** Creates the cart once; a second call answers the existing cart. */
+  init(state: CartState): CartState {
+    if (this.#state) return this.#state;
+    this.#commit({ state, events: [] });
+    return state;
+  }
+
+  /** The open cart, or null (never created, expired, merged into another, or completed). */
+  read(): CartState | null {
+    return this.#state && this.#state.status === "open" ? this.#state : null;
+  }
+
+  /** Constant-time check of an anonymous cart's token hash. */
+  async tokenMatches(tokenHash: string): Promise<boolean> {
+    const expected = this.#state?.tokenHash;
+    return expected ? timingSafeEqualStrings(tokenHash, expected) : false;
+  }
+
+  refresh(products: ProductSnapshot[], settings: CartSettings): CartOutcome {
+    return this.#run(undefined, (s, now) => ({ state: refreshed(s, products, settings, Date.parse(now)), events: [] }));
+  }
+
+  addItems(items: Array<{ product: ProductSnapshot; quantity: number }>): CartOutcome {
+    return this.#run(undefined, (s, now) => addItems(s, items, now));
+  }
+
+  setQuantity(lineId: string, quantity: number, expected?: number): CartOutcome {
+    return this.#run(expected, (s, now) => setQuantity(s, lineId, quantity, now));
+  }
+
+  removeLine(lineId: string, expected?: number): CartOutcome {
+    return this.#run(expected, (s, now) => removeLine(s, lineId, now));
+  }
+
+  patch(patch: CartPatch, expected: number): CartOutcome {
+    return this.#run(expected, (s, now) => patchCart(s, patch, now));
+  }
+
+  addAddress(address: Omit<CartAddress, "id" | "removed">): CartOutcome {
+    return this.#run(undefined, (s, now) => addAddress(s, address, now));
+  }
+
+  removeAddress(addressId: string): CartOutcome {
+    return this.#run(undefined, (s, now) => removeAddress(s, addressId, now));
+  }
+
+  addPaymentMethod(method: Omit<CartPaymentMethod, "id" | "removed">): CartOutcome {
+    return this.#run(undefined, (s, now) => addPaymentMethod(s, method, now));
+  }
+
+  removePaymentMethod(methodId: string): CartOutcome {
+    return this.#run(undefined, (s, now) => removePaymentMethod(s, methodId, now));
+  }
+
+  addDiscount(discount: NewDiscount): CartOutcome {
+    return this.#run(undefined, (s, now) => addDiscount(s, discount, now));
+  }
+
+  removeDiscount(discountId: string): CartOutcome {
+    return this.#run(undefined, (s, now) => removeDiscount(s, discountId, now));
+  }
+
+  /** Login merge into this (the customer's) cart. */
+  absorb(other: CartState): CartOutcome {
+    return this.#run(undefined, (s, now) => absorb(s, other, now));
+  }
+
+  /** Ends an open cart (`merged` into another, or `replaced` by a newer cart of its customer). */
+  close(status: "merged" | "replaced"): CartState | null {
+    const state = this.#state;
+    if (!state || state.status !== "open") return null;
+    const now = new Date().toISOString();
+    const next = { ...state, status, version: state.version + 1, updatedAt: now };
+    this.#commit({ state: next, events: [{ id: newId("evt"), store_id: state.storeId, type: `cart.${status}`, resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id } }] });
+    return state;
+  }
+
+  override async alarm(): Promise<void> {
+    if (this.#outbox.length > 0) {
+      const batch = this.#outbox;
+      await (this.env.ORDER_EVENTS as unknown as Queue<EventMessage>).sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+      // Commands that ran during the send appended after `batch`: keep those.
+      this.#outbox = this.#outbox.slice(batch.length);
+      void this.ctx.storage.put(OUTBOX, this.#outbox);
+    }
+    const state = this.#state;
+    const now = Date.now();
+    if (state && state.status === "open" && Date.parse(state.expiresAt) <= now) {
+      const expired = { ...state, status: "expired" as const, version: state.version + 1, updatedAt: new Date(now).toISOString() };
+      this.#commit({ state: expired, events: [{ id: newId("evt"), store_id: state.storeId, type: "cart.expired", resource_type: "cart", resource_id: state.id, resource_version: expired.version, created_at: expired.updatedAt, data: { cart_id: state.id } }] });
+      await this.env.DB.prepare("UPDATE carts SET state = 'expired', updated_at = ? WHERE id = ? AND state = 'open'").bind(expired.updatedAt, state.id).run();
+      return;
+    }
+    this.#schedule();
+  }
+
+  #run(expected: number | undefined, command: (state: CartState, now: string) => Change | CartRefusal): CartOutcome {
+    const state = this.read();
+    if (!state) return { ok: false, code: "not_found", message: "No such cart" };
+    const stale = checkVersion(state, expected);
+    if (stale) return stale;
+    const change = command(state, new Date().toISOString());
+    if ("ok" in change) return change;
+    if (change.state !== state) this.#commit(change);
+    return { ok: true, state: change.state };
+  }
+
+  /** State and outbox in one put (atomic; durable before the reply), then the alarm that relays or expires. */
+  #commit(change: Change) {
+    this.#state = change.state;
+    this.#outbox = [...this.#outbox, ...change.events];
+    void this.ctx.storage.put({ [CART]: change.state, [OUTBOX]: this.#outbox });
+    this.#schedule();
+  }
+
+  #schedule() {
+    const state = this.#state;
+    const at = this.#outbox.length > 0 ? Date.now() + RELAY_DELAY_MS : state && state.status === "open" ? Date.parse(state.expiresAt) : null;
+    if (at === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(at);
+  }
+}
+
+/** The only place that names CartObject objects: one per cart id. */
+export function cartObject(env: Pick<Bindings, "CART_OBJECT">, cartId: string) {
+  return env.CART_OBJECT.get(env.CART_OBJECT.idFromName(cartId));
+}
