@@ -2,7 +2,7 @@
 // CPU profile of one request type on workerd (through miniflare, like the bench): starts the Worker
 // with the inspector on, seeds a store, records a V8 CPU profile over N requests and prints the
 // functions with the most self time. Usage:
-//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue [requests=2000]
+//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue|cart-get|cart-add [requests=2000]
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -55,9 +55,21 @@ for (let i = 0; i < Number(process.env.PROFILE_ORDERS ?? 400); i++) {
   orders.push((await api("POST", "/v1/orders", key, { currency: "USD", lines: [{ title: "Custom", unit_price_cents: 100, quantity: 1 }] }, { "Idempotency-Key": `seed-${i}` })).body.id);
 }
 await api("POST", "/v1/coupon-codes", key, { code: "PROFILE10", percent_off: 10 });
+const profileCarts = [];
+if (scenario.startsWith("cart-")) {
+  const settings = await fetch(`${base}/v1/store`, { headers: { Authorization: `Bearer ${key}` } });
+  await api("PATCH", "/v1/store", key, { max_item_quantity: 10000 }, { "If-Match": settings.headers.get("etag") });
+  for (let i = 0; i < 100; i++) {
+    const cart = (await api("POST", "/v1/carts", key, {})).body;
+    await api("POST", `/v1/carts/${cart.id}/items`, key, { product_id: product.id, quantity: 1 });
+    profileCarts.push(cart.id);
+  }
+}
 let n = 0;
 const requests = {
   "coupon-validate": () => ({ method: "POST", path: "/v1/coupon-codes/validate", headers: { "CF-Connecting-IP": `10.9.${(n >> 8) & 255}.${n++ & 255}` }, body: JSON.stringify({ code: "PROFILE10", subtotal_cents: 4999 }) }),
+  "cart-get": () => ({ method: "GET", path: `/v1/carts/${profileCarts[n++ % profileCarts.length]}` }),
+  "cart-add": () => ({ method: "POST", path: `/v1/carts/${profileCarts[n++ % profileCarts.length]}/items`, body: JSON.stringify({ product_id: product.id, quantity: 1 }) }),
   "gift-card-issue": () => ({ method: "POST", path: "/v1/gift-cards", body: JSON.stringify({ amount_cents: 5000 }) }),
   "product-get": () => ({ method: "GET", path: `/v1/products/${product.id}` }),
   "product-list": () => ({ method: "GET", path: "/v1/products?limit=20" }),

@@ -59,3 +59,28 @@ describe("GET /v1/analytics/top-cart-items", () => {
     expectProblem(await call("GET", "/v1/analytics/top-cart-items?date=2026-13-40", { token: shop.key }), 400, "validation_failed");
   });
 });
+
+describe("top cart items from real carts", () => {
+  it("30 adds of A and 10 of B across 5 carts: A 30, B 10, through the carts' events and the bus", async () => {
+    const shop = await createStore();
+    const make = async (title: string) => (await call("POST", "/v1/products", { token: shop.key, body: { title, price_cents: 100, inventory: 1000 } })).body.id as string;
+    const [a, b] = [await make("A"), await make("B")];
+    const carts = await Promise.all(Array.from({ length: 5 }, async () => (await call("POST", "/v1/carts", { token: shop.key, body: {} })).body.id as string));
+    const adds = [...Array.from({ length: 30 }, (_, i) => [carts[i % 5]!, a] as const), ...Array.from({ length: 10 }, (_, i) => [carts[i % 5]!, b] as const)];
+    for (let i = 0; i < adds.length; i += 10) {
+      await Promise.all(adds.slice(i, i + 10).map(([cart, product]) => call("POST", `/v1/carts/${cart}/items`, { token: shop.key, body: { product_id: product, quantity: 1 } })));
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    const deadline = Date.now() + 15_000;
+    let items: unknown[] = [];
+    while (Date.now() < deadline) {
+      items = (await call("GET", `/v1/analytics/top-cart-items?date=${today}`, { token: shop.key })).body.items;
+      if (JSON.stringify(items).includes('"adds":10')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(items).toEqual([
+      { product_id: a, adds: 30, quantity: 30 },
+      { product_id: b, adds: 10, quantity: 10 },
+    ]);
+  });
+});

@@ -91,3 +91,46 @@ describe("carts: the single object", () => {
     expect(results[0]!.n).toBeLessThanOrEqual(50);
   });
 });
+
+describe("carts: addresses, payment methods, removal", () => {
+  it("selects what is added, deselects what is removed, keeps it for history, and saves a customer's address", async () => {
+    const store = await createStore();
+    const shopper = await customerWithSession(store.key, store.id);
+    const cart = await call("POST", "/v1/carts", { token: shopper.session, body: {} });
+    const id = cart.body.id;
+    const withAddress = await call("POST", `/v1/carts/${id}/addresses`, { token: shopper.session, body: { line1: "1 Harbour St", city: "Sydney", country: "au" } });
+    expect(withAddress.status).toBe(201);
+    const addressId = withAddress.body.selected_address_id;
+    expect(withAddress.body.addresses).toEqual([expect.objectContaining({ id: addressId, country: "AU" })]);
+    const saved = await call("GET", `/v1/customers/${shopper.id}/addresses`, { token: store.key });
+    expect(saved.body.data ?? saved.body).toEqual(expect.arrayContaining([expect.objectContaining({ line1: "1 Harbour St" })]));
+    expectProblem(await call("POST", `/v1/carts/${id}/payment-methods`, { token: shopper.session, body: { type: "test_card", token: "tok_bogus" } }), 400, "validation_failed");
+    const withCard = await call("POST", `/v1/carts/${id}/payment-methods`, { token: shopper.session, body: { type: "test_card", token: "tok_visa" } });
+    expect(withCard.body.payment_methods).toEqual([{ id: withCard.body.selected_payment_method_id, type: "test_card", brand: "visa", last4: "4242" }]);
+    expect(JSON.stringify(withCard.body)).not.toContain("tok_visa");
+    const removed = await call("DELETE", `/v1/carts/${id}/addresses/${addressId}`, { token: shopper.session });
+    expect(removed.body.selected_address_id).toBeNull();
+    expect(removed.body.incomplete_reasons.map((r: { code: string }) => r.code)).toEqual(["no_items", "no_delivery_address"]);
+    const mug = await product(store.key);
+    const added = await call("POST", `/v1/carts/${id}/items`, { token: shopper.session, body: { product_id: mug, quantity: 1 } });
+    const itemId = added.body.items[0].id;
+    expect((await call("PATCH", `/v1/carts/${id}/items/${itemId}`, { token: shopper.session, body: { quantity: 7 } })).body.items[0].quantity).toBe(7);
+    expect((await call("DELETE", `/v1/carts/${id}/items/${itemId}`, { token: shopper.session })).body.items).toEqual([]);
+    expectProblem(await call("DELETE", `/v1/carts/${id}/items/${itemId}`, { token: shopper.session }), 404, "not_found");
+  });
+
+  it("a line out of stock or no longer sold shows in the reasons after the catalog changes", async () => {
+    const store = await createStore();
+    const mug = await product(store.key, { inventory: 2 });
+    const gone = await product(store.key);
+    const cart = await call("POST", "/v1/carts", { token: store.key, body: {} });
+    await call("POST", `/v1/carts/${cart.body.id}/items`, { token: store.key, body: { items: [{ product_id: mug, quantity: 3 }, { product_id: gone, quantity: 1 }] } });
+    await call("DELETE", `/v1/products/${gone}`, { token: store.key });
+    await new Promise((r) => setTimeout(r, 5_100)); // the cart re-reads the catalog at most every 5 s
+    const read = await call("GET", `/v1/carts/${cart.body.id}`, { token: store.key });
+    expect(read.body.incomplete_reasons.filter((r: { field: string }) => r.field.startsWith("items"))).toEqual([
+      expect.objectContaining({ code: "out_of_stock", field: "items[0]" }),
+      expect.objectContaining({ code: "no_longer_sold", field: "items[1]" }),
+    ]);
+  });
+});

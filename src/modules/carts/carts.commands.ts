@@ -44,7 +44,7 @@ export function addItems(state: CartState, items: Array<{ product: ProductSnapsh
   const lines = state.lines.map((l) => ({ ...l }));
   const errors: Array<{ path: string; message: string }> = [];
   items.forEach(({ product, quantity }, i) => {
-    if (!product.live) return errors.push({ path: `items[${i}].product_id`, message: "No such product in this store" });
+    if (!product.live || product.storeId !== state.storeId) return errors.push({ path: `items[${i}].product_id`, message: "No such product in this store" });
     if (product.currency !== state.currency) return errors.push({ path: `items[${i}].product_id`, message: `The product is priced in ${product.currency}, the cart in ${state.currency}` });
     const line = lines.find((l) => l.productId === product.id);
     const total = (line?.quantity ?? 0) + quantity;
@@ -185,7 +185,7 @@ export function refreshed(state: CartState, products: ProductSnapshot[], setting
   let changed = JSON.stringify(settings) !== JSON.stringify(state.settings);
   const lines = state.lines.map((line) => {
     const product = byId.get(line.productId);
-    const next = product
+    const next = product && product.storeId === state.storeId
       ? { ...line, title: product.title, unitPriceCents: product.priceCents, inventory: product.inventory, live: product.live && product.currency === state.currency }
       : { ...line, live: false, inventory: 0 };
     if (next.title !== line.title || next.unitPriceCents !== line.unitPriceCents || next.inventory !== line.inventory || next.live !== line.live) changed = true;

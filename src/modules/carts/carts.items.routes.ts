@@ -8,7 +8,7 @@ import { cartRoute } from "./carts.auth";
 import { cartObject } from "./carts.object";
 import { presentCart } from "./carts.present";
 import { AddItemsBody, Cart, CartDiscountBody, UpdateItemBody } from "./carts.schemas";
-import { accessibleCart, productSnapshots, unwrap } from "./carts.service";
+import { accessibleCart, cartAccess, productSnapshotsForAdd, unwrap } from "./carts.service";
 import { cartTotals } from "./carts.state";
 
 const tags = ["Carts"];
@@ -75,23 +75,23 @@ const removeDiscountRoute = cartRoute({
 export const cartItemsRouter = createRouter<AppEnv>()
   .openapi(addItemsRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const cart = await accessibleCart(c.env, c.var.cartCaller, id);
+    const caller = c.var.cartCaller;
+    const access = cartAccess(caller, id);
     const body = c.req.valid("json");
     const items = body.items ?? [{ product_id: body.product_id!, quantity: body.quantity! }];
-    const products = await productSnapshots(c.var.db, cart.storeId, items.map((i) => i.product_id));
-    const state = unwrap(await cartObject(c.env, id).addItems(items.map((item, i) => ({ product: products[i]!, quantity: item.quantity }))));
+    // One D1 read and one RPC: the object checks the caller and that the products are its store's.
+    const products = await productSnapshotsForAdd(c.var.db, caller.kind === "token" || caller.kind === "anonymous" ? null : caller.storeId, items.map((i) => i.product_id));
+    const state = unwrap(await cartObject(c.env, id).addItems(access, items.map((item, i) => ({ product: products[i]!, quantity: item.quantity }))));
     return c.json(presentCart(state), 201, { ETag: etag(state.version) });
   })
   .openapi(updateItemRoute, async (c) => {
     const { id, item_id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
-    const state = unwrap(await cartObject(c.env, id).setQuantity(item_id, c.req.valid("json").quantity));
+    const state = unwrap(await cartObject(c.env, id).setQuantity(cartAccess(c.var.cartCaller, id), item_id, c.req.valid("json").quantity));
     return c.json(presentCart(state), 200, { ETag: etag(state.version) });
   })
   .openapi(removeItemRoute, async (c) => {
     const { id, item_id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
-    const state = unwrap(await cartObject(c.env, id).removeLine(item_id));
+    const state = unwrap(await cartObject(c.env, id).removeLine(cartAccess(c.var.cartCaller, id), item_id));
     return c.json(presentCart(state), 200, { ETag: etag(state.version) });
   })
   .openapi(addDiscountRoute, async (c) => {
@@ -106,19 +106,18 @@ export const cartItemsRouter = createRouter<AppEnv>()
       const use = { subtotalCents: cartTotals(cart).subtotal, currency: cart.currency, customerId: cart.customerId ?? undefined };
       await validateCoupon(c.var.db, c.env, cart.storeId, code, use);
       state = unwrap(
-        await cartObject(c.env, id).addDiscount({ kind: "coupon", couponId: coupon.id, code: coupon.code, percentOff: coupon.percentOff, amountOffCents: coupon.amountOffCents, minSubtotalCents: coupon.minSubtotalCents }),
+        await cartObject(c.env, id).addDiscount(cartAccess(caller, id), { kind: "coupon", couponId: coupon.id, code: coupon.code, percentOff: coupon.percentOff, amountOffCents: coupon.amountOffCents, minSubtotalCents: coupon.minSubtotalCents }),
       );
     } else {
       const card = await findSpendableByCode(c.var.db, cart.storeId, code);
       if (!card || card.currency !== cart.currency) throw notApplicable();
-      state = unwrap(await cartObject(c.env, id).addDiscount({ kind: "gift_card", giftCardId: card.id, last4: card.last4, balanceCents: card.balanceCents }));
+      state = unwrap(await cartObject(c.env, id).addDiscount(cartAccess(caller, id), { kind: "gift_card", giftCardId: card.id, last4: card.last4, balanceCents: card.balanceCents }));
     }
     return c.json(presentCart(state), 201, { ETag: etag(state.version) });
   })
   .openapi(removeDiscountRoute, async (c) => {
     const { id, discount_id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
-    const state = unwrap(await cartObject(c.env, id).removeDiscount(discount_id));
+    const state = unwrap(await cartObject(c.env, id).removeDiscount(cartAccess(c.var.cartCaller, id), discount_id));
     return c.json(presentCart(state), 200, { ETag: etag(state.version) });
   });
 

@@ -15,8 +15,9 @@ export async function mergeCartOnLogin(db: Db, env: Pick<Bindings, "CART_OBJECT"
   const parsed = await parseCartToken(token);
   if (!parsed) return null;
   const anonymous = cartObject(env, parsed.cartId);
-  const state = await anonymous.read();
-  if (!state || state.storeId !== storeId || state.customerId !== null || !(await anonymous.tokenMatches(parsed.tokenHash))) return null;
+  const access = { kind: "token" as const, tokenHash: parsed.tokenHash };
+  const state = await anonymous.read(access);
+  if (!state || state.storeId !== storeId || state.customerId !== null) return null;
   const [open] = await db
     .select({ id: carts.id })
     .from(carts)
@@ -28,9 +29,9 @@ export async function mergeCartOnLogin(db: Db, env: Pick<Bindings, "CART_OBJECT"
     if (!store) return null;
     targetId = (await openCart(db, env, { storeId, customerId, email: null, currency: state.currency, settings: store.settings })).state.id;
   }
-  const closed = await anonymous.close("merged");
+  const closed = await anonymous.close(access, "merged");
   if (!closed) return null;
-  await cartObject(env, targetId).absorb(closed);
+  await cartObject(env, targetId).absorb({ kind: "customer", storeId, customerId }, closed);
   await markIndex(db, parsed.cartId, "merged");
   return targetId;
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../context";
-import { timingSafeEqualStrings } from "../../shared/crypto";
+import { timingSafeEqualBytes, utf8 } from "../../shared/crypto";
 import { newId } from "../../shared/ids";
 import type { EventMessage } from "../events";
 import {
@@ -56,70 +56,68 @@ export class CartObject extends DurableObject<Bindings> {
     return state;
   }
 
-  /** The open cart, or null (never created, expired, merged into another, or completed). */
-  read(): CartState | null {
-    return this.#state && this.#state.status === "open" ? this.#state : null;
+  /**
+   * The open cart if `access` may see it, else null (never created, expired, merged, completed, or
+   * another store's, customer's or token's). One call: the check runs inside the object.
+   */
+  read(access: CartAccess): CartState | null {
+    const state = this.#state;
+    return state && state.status === "open" && allowed(state, access) ? state : null;
   }
 
-  /** Constant-time check of an anonymous cart's token hash. */
-  async tokenMatches(tokenHash: string): Promise<boolean> {
-    const expected = this.#state?.tokenHash;
-    return expected ? timingSafeEqualStrings(tokenHash, expected) : false;
+  refresh(access: CartAccess, products: ProductSnapshot[], settings: CartSettings): CartOutcome {
+    return this.#run(access, undefined, (s, now) => ({ state: refreshed(s, products, settings, Date.parse(now)), events: [] }));
   }
 
-  refresh(products: ProductSnapshot[], settings: CartSettings): CartOutcome {
-    return this.#run(undefined, (s, now) => ({ state: refreshed(s, products, settings, Date.parse(now)), events: [] }));
+  addItems(access: CartAccess, items: Array<{ product: ProductSnapshot; quantity: number }>): CartOutcome {
+    return this.#run(access, undefined, (s, now) => addItems(s, items, now));
   }
 
-  addItems(items: Array<{ product: ProductSnapshot; quantity: number }>): CartOutcome {
-    return this.#run(undefined, (s, now) => addItems(s, items, now));
+  setQuantity(access: CartAccess, lineId: string, quantity: number): CartOutcome {
+    return this.#run(access, undefined, (s, now) => setQuantity(s, lineId, quantity, now));
   }
 
-  setQuantity(lineId: string, quantity: number, expected?: number): CartOutcome {
-    return this.#run(expected, (s, now) => setQuantity(s, lineId, quantity, now));
+  removeLine(access: CartAccess, lineId: string): CartOutcome {
+    return this.#run(access, undefined, (s, now) => removeLine(s, lineId, now));
   }
 
-  removeLine(lineId: string, expected?: number): CartOutcome {
-    return this.#run(expected, (s, now) => removeLine(s, lineId, now));
+  patch(access: CartAccess, patch: CartPatch, expected: number): CartOutcome {
+    return this.#run(access, expected, (s, now) => patchCart(s, patch, now));
   }
 
-  patch(patch: CartPatch, expected: number): CartOutcome {
-    return this.#run(expected, (s, now) => patchCart(s, patch, now));
+  addAddress(access: CartAccess, address: Omit<CartAddress, "id" | "removed">): CartOutcome {
+    return this.#run(access, undefined, (s, now) => addAddress(s, address, now));
   }
 
-  addAddress(address: Omit<CartAddress, "id" | "removed">): CartOutcome {
-    return this.#run(undefined, (s, now) => addAddress(s, address, now));
+  removeAddress(access: CartAccess, addressId: string): CartOutcome {
+    return this.#run(access, undefined, (s, now) => removeAddress(s, addressId, now));
   }
 
-  removeAddress(addressId: string): CartOutcome {
-    return this.#run(undefined, (s, now) => removeAddress(s, addressId, now));
+  addPaymentMethod(access: CartAccess, method: Omit<CartPaymentMethod, "id" | "removed">): CartOutcome {
+    return this.#run(access, undefined, (s, now) => addPaymentMethod(s, method, now));
   }
 
-  addPaymentMethod(method: Omit<CartPaymentMethod, "id" | "removed">): CartOutcome {
-    return this.#run(undefined, (s, now) => addPaymentMethod(s, method, now));
+  removePaymentMethod(access: CartAccess, methodId: string): CartOutcome {
+    return this.#run(access, undefined, (s, now) => removePaymentMethod(s, methodId, now));
   }
 
-  removePaymentMethod(methodId: string): CartOutcome {
-    return this.#run(undefined, (s, now) => removePaymentMethod(s, methodId, now));
+  addDiscount(access: CartAccess, discount: NewDiscount): CartOutcome {
+    return this.#run(access, undefined, (s, now) => addDiscount(s, discount, now));
   }
 
-  addDiscount(discount: NewDiscount): CartOutcome {
-    return this.#run(undefined, (s, now) => addDiscount(s, discount, now));
-  }
-
-  removeDiscount(discountId: string): CartOutcome {
-    return this.#run(undefined, (s, now) => removeDiscount(s, discountId, now));
+  removeDiscount(access: CartAccess, discountId: string): CartOutcome {
+    return this.#run(access, undefined, (s, now) => removeDiscount(s, discountId, now));
   }
 
   /** Login merge into this (the customer's) cart. */
-  absorb(other: CartState): CartOutcome {
-    return this.#run(undefined, (s, now) => absorb(s, other, now));
+  absorb(access: CartAccess, other: CartState): CartOutcome {
+    return this.#run(access, undefined, (s, now) => absorb(s, other, now));
   }
 
   /** Ends an open cart (`merged` into another, or `replaced` by a newer cart of its customer). */
-  close(status: "merged" | "replaced"): CartState | null {
-    const state = this.#state;
-    if (!state || state.status !== "open") return null;
+  close(access: CartAccess, status: "merged" | "replaced"): CartState | null {
+    const state = this.read(access);
+    if (!state) return null;
     const now = new Date().toISOString();
     const next = { ...state, status, version: state.version + 1, updatedAt: now };
     this.#commit({ state: next, events: [{ id: newId("evt"), store_id: state.storeId, type: `cart.${status}`, resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id } }] });
@@ -145,8 +143,8 @@ export class CartObject extends DurableObject<Bindings> {
     this.#schedule();
   }
 
-  #run(expected: number | undefined, command: (state: CartState, now: string) => Change | CartRefusal): CartOutcome {
-    const state = this.read();
+  #run(access: CartAccess, expected: number | undefined, command: (state: CartState, now: string) => Change | CartRefusal): CartOutcome {
+    const state = this.read(access);
     if (!state) return { ok: false, code: "not_found", message: "No such cart" };
     const stale = checkVersion(state, expected);
     if (stale) return stale;
@@ -170,6 +168,19 @@ export class CartObject extends DurableObject<Bindings> {
     if (at === null) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(at);
   }
+}
+
+/** Who may touch a cart, as the Worker authenticated it. */
+export type CartAccess =
+  | { kind: "store"; storeId: string }
+  | { kind: "customer"; storeId: string; customerId: string }
+  | { kind: "token"; tokenHash: string };
+
+function allowed(state: CartState, access: CartAccess): boolean {
+  if (access.kind === "store") return state.storeId === access.storeId;
+  if (access.kind === "customer") return state.storeId === access.storeId && state.customerId === access.customerId;
+  // Both are SHA-256 hex digests (equal length): compared in constant time.
+  return state.tokenHash !== null && timingSafeEqualBytes(utf8.encode(state.tokenHash), utf8.encode(access.tokenHash));
 }
 
 /** The only place that names CartObject objects: one per cart id. */

@@ -9,7 +9,7 @@ import { cartRoute, openCartRoute } from "./carts.auth";
 import { cartObject } from "./carts.object";
 import { presentCart } from "./carts.present";
 import { Cart, CartAddressBody, CartPaymentMethodBody, CreateCartBody, CreatedCart, PatchCartBody } from "./carts.schemas";
-import { accessibleCart, openCart, readCart, storeCartSettings, unwrap } from "./carts.service";
+import { accessibleCart, cartAccess, openCart, readCart, storeCartSettings, unwrap } from "./carts.service";
 
 const tags = ["Carts"];
 const ETagHeader = { ETag: RESPONSE_HEADERS.etag };
@@ -124,11 +124,8 @@ export const cartsRouter = createRouter<AppEnv>()
   })
   .openapi(patchCartRoute, async (c) => {
     const { id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
-    {
-    const state = unwrap(await cartObject(c.env, id).patch(c.req.valid("json"), c.var.expectedVersion));
+    const state = unwrap(await cartObject(c.env, id).patch(cartAccess(c.var.cartCaller, id), c.req.valid("json"), c.var.expectedVersion));
     return c.json(presentCart(state), 200, { ETag: etag(state.version) });
-    }
   })
   .openapi(addAddressRoute, async (c) => {
     const { id } = c.req.valid("param");
@@ -145,34 +142,25 @@ export const cartsRouter = createRouter<AppEnv>()
       country: body.country,
       phone: body.phone ?? null,
     };
-    const state = unwrap(await cartObject(c.env, id).addAddress(address));
+    const state = unwrap(await cartObject(c.env, id).addAddress(cartAccess(c.var.cartCaller, id), address));
     if (cart.customerId) await commit(c.var.db, addCustomerAddress(c.var.db, cart.storeId, cart.customerId, body), { storeId: cart.storeId, events: c.env.EVENTS });
     return c.json(presentCart(state), 201, { ETag: etag(state.version) });
   })
   .openapi(removeAddressRoute, async (c) => {
     const { id, address_id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
-    {
-    const state = unwrap(await cartObject(c.env, id).removeAddress(address_id));
+    const state = unwrap(await cartObject(c.env, id).removeAddress(cartAccess(c.var.cartCaller, id), address_id));
     return c.json(presentCart(state), 200, { ETag: etag(state.version) });
-    }
   })
   .openapi(addPaymentMethodRoute, async (c) => {
     const { id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
     const { token } = c.req.valid("json");
     if (!isTestCardToken(token)) throw new ApiError("validation_failed", "Unknown test_card token", { errors: [{ path: "token", message: "Not a test_card token" }] });
     const card = TEST_CARDS[token];
-    {
-    const state = unwrap(await cartObject(c.env, id).addPaymentMethod({ type: "test_card", token, brand: card.brand, last4: card.last4 }));
+    const state = unwrap(await cartObject(c.env, id).addPaymentMethod(cartAccess(c.var.cartCaller, id), { type: "test_card", token, brand: card.brand, last4: card.last4 }));
     return c.json(presentCart(state), 201, { ETag: etag(state.version) });
-    }
   })
   .openapi(removePaymentMethodRoute, async (c) => {
     const { id, payment_method_id } = c.req.valid("param");
-    await accessibleCart(c.env, c.var.cartCaller, id);
-    {
-    const state = unwrap(await cartObject(c.env, id).removePaymentMethod(payment_method_id));
+    const state = unwrap(await cartObject(c.env, id).removePaymentMethod(cartAccess(c.var.cartCaller, id), payment_method_id));
     return c.json(presentCart(state), 200, { ETag: etag(state.version) });
-    }
   });

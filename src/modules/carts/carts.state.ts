@@ -3,6 +3,7 @@ import { afterDiscount, discountCents } from "../coupons";
 /** A product as the catalog says it is now (read from D1 by the Worker, never from the client). */
 export interface ProductSnapshot {
   id: string;
+  storeId: string;
   title: string;
   priceCents: number;
   currency: string;
