@@ -7,11 +7,13 @@ import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
 import { cartsRouter } from "./modules/carts";
+import { jobsRouter } from "./modules/jobs";
+import { JOBS } from "./scheduled";
 import { couponsRouter } from "./modules/coupons";
 import { paymentsRouter } from "./modules/payments";
 import { creditsRouter } from "./modules/credits";
 import { giftCardsRouter } from "./modules/giftcards";
-import { eventsRouter } from "./modules/events";
+import { eventsApiRouter, eventsRouter } from "./modules/events";
 import { docsRouter, healthRouter } from "./modules/health";
 import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
@@ -63,12 +65,14 @@ export function createApp() {
     .route("/", productsRouter)
     .route("/", customersRouter)
     .route("/", eventsRouter)
+    .route("/", eventsApiRouter)
     .route("/", giftCardsRouter)
     .route("/", creditsRouter)
     .route("/", couponsRouter)
     .route("/", analyticsRouter)
     .route("/", paymentsRouter)
-    .route("/", cartsRouter);
+    .route("/", cartsRouter)
+    .route("/", jobsRouter(() => JOBS));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -113,12 +117,13 @@ export function createApp() {
       { name: "Customer emails", description: "A customer's emails and their confirmation" },
       { name: "Storefront auth", description: "Customer sessions and email confirmation links" },
       { name: "Orders", description: "Draft orders and their lifecycle, served by each store's order stream" },
-      { name: "Events", description: "Asynchronous work: dead letters of the event bus and the order stream" },
+      { name: "Events", description: "The event history, and asynchronous work that gave up (dead letters)" },
       { name: "Gift cards", description: "Gift cards with hashed codes and a spend ledger" },
       { name: "Store credit", description: "A customer's store credit grants and their ledgers" },
       { name: "Coupon codes", description: "Coupon codes, their validation and redemptions" },
       { name: "Analytics", description: "Figures kept incrementally by handlers on the event bus" },
       { name: "Payments", description: "The payment provider's webhook and its secret" },
+      { name: "Operations", description: "Operator views: the cron jobs and their runs" },
       { name: "Carts", description: "One object per cart: items, discounts, selections, totals and why it cannot check out yet" },
     ],
   });

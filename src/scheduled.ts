@@ -1,37 +1,51 @@
 import type { Bindings } from "./context";
 import { createDb } from "./db/client";
+import { reconcileCartIndex } from "./modules/carts";
 import { expireCoupons } from "./modules/coupons";
 import { expireCredits } from "./modules/credits";
 import { purgeExpiredCustomerTokens, resendStrandedDeliveries } from "./modules/customers";
-import { sweepUnpublishedEvents } from "./modules/events";
+import { purgeOldEvents, sweepUnpublishedEvents } from "./modules/events";
 import { expireGiftCards } from "./modules/giftcards";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
+import { type Job, purgeOldJobRuns, runJobs } from "./modules/jobs";
 import { purgeExpiredAccessTokens } from "./modules/stores";
 
-type Job = (env: Bindings) => Promise<void>;
+const EVERY_MINUTE = "* * * * *";
+const HOURLY = "17 * * * *";
 
-/** Cron expression (the same strings as wrangler.toml `[triggers]`) to the jobs it runs. */
-export const SCHEDULE: Record<string, Job[]> = {
-  // Sweeps for work a crash left between a commit and its outbound step (older than a minute).
-  "* * * * *": [
-    (env) => sweepUnpublishedEvents(createDb(env.DB), env.EVENTS).then(() => undefined),
-    (env) => resendStrandedDeliveries(createDb(env.DB), env.EMAIL_OUTBOX).then(() => undefined),
-  ],
-  "17 * * * *": [
-    (env) => purgeExpiredIdempotencyKeys(createDb(env.DB)),
-    (env) => purgeExpiredAccessTokens(createDb(env.DB)),
-    (env) => purgeExpiredCustomerTokens(createDb(env.DB)),
-    // Stored value past its expiry: gift cards and credits lose what is left, coupon codes are marked.
-    (env) => expireGiftCards(env).then(() => undefined),
-    (env) => expireCredits(env).then(() => undefined),
-    (env) => expireCoupons(env).then(() => undefined),
-  ],
+/** Runs a purge that reports nothing, as a job with no counts. */
+const quiet = (purge: () => Promise<unknown>) => async () => {
+  await purge();
+  return {};
 };
 
-export async function runScheduled(cron: string, env: Bindings): Promise<void> {
-  const jobs = SCHEDULE[cron];
-  if (!jobs) throw new Error(`No jobs for cron "${cron}"`);
-  const results = await Promise.allSettled(jobs.map((job) => job(env)));
-  const failed = results.filter((r) => r.status === "rejected");
-  if (failed.length > 0) throw new AggregateError(failed.map((f) => (f as PromiseRejectedResult).reason), "cron jobs failed");
+/**
+ * The cron registry: every job, its schedule (one of wrangler.toml's `[triggers] crons`, which a test
+ * reads from the file) and what it does. `scheduled()` runs the jobs of the firing cron and records
+ * each run (`GET /v1/admin/jobs`). Every job is idempotent and catch-up style.
+ */
+export const JOBS: readonly Job[] = [
+  // Sweeps for work a crash left between a commit and its outbound step (older than a minute).
+  { name: "events.republish", cron: EVERY_MINUTE, run: async (env) => ({ republished: await sweepUnpublishedEvents(createDb(env.DB), env.EVENTS) }) },
+  { name: "emails.resend_stranded", cron: EVERY_MINUTE, run: async (env) => ({ resent: await resendStrandedDeliveries(createDb(env.DB), env.EMAIL_OUTBOX) }) },
+  // Expiry and retention.
+  { name: "idempotency.purge_expired", cron: HOURLY, run: (env, now) => quiet(() => purgeExpiredIdempotencyKeys(createDb(env.DB), now.toISOString()))() },
+  { name: "access_tokens.purge_expired", cron: HOURLY, run: (env, now) => quiet(() => purgeExpiredAccessTokens(createDb(env.DB), now.getTime()))() },
+  { name: "customer_tokens.purge_expired", cron: HOURLY, run: (env, now) => quiet(() => purgeExpiredCustomerTokens(createDb(env.DB), now.getTime()))() },
+  { name: "giftcards.expire", cron: HOURLY, run: (env, now) => expireGiftCards(env, now.toISOString()) },
+  { name: "credits.expire", cron: HOURLY, run: (env, now) => expireCredits(env, now.toISOString()) },
+  { name: "coupons.expire", cron: HOURLY, run: (env, now) => expireCoupons(env, now.toISOString()) },
+  { name: "carts.reconcile_index", cron: HOURLY, run: (env, now) => reconcileCartIndex(env, now) },
+  { name: "events.purge_old", cron: HOURLY, run: async (env, now) => ({ purged: await purgeOldEvents(createDb(env.DB), now) }) },
+  { name: "job_runs.purge_old", cron: HOURLY, run: async (env, now) => ({ purged: await purgeOldJobRuns(createDb(env.DB), now) }) },
+];
+
+/** Cron expression to its jobs' names (what wrangler.toml must fire). */
+export const SCHEDULE: Record<string, string[]> = JOBS.reduce<Record<string, string[]>>((acc, job) => {
+  (acc[job.cron] ??= []).push(job.name);
+  return acc;
+}, {});
+
+export function runScheduled(cron: string, env: Bindings, now = new Date()): Promise<void> {
+  return runJobs(JOBS, cron, env, now);
 }

@@ -9,3 +9,4 @@ export * from "../modules/credits/credits.tables";
 export * from "../modules/coupons/coupons.tables";
 export * from "../modules/payments/payments.tables";
 export * from "../modules/carts/carts.tables";
+export * from "../modules/jobs/jobs.tables";

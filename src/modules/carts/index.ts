@@ -8,3 +8,4 @@ export const cartsRouter = createRouter<AppEnv>().route("/", coreRouter).route("
 
 export { CartObject, cartObject } from "./carts.object";
 export { cartTotals, taxCents } from "./carts.state";
+export { reconcileCartIndex } from "./carts.jobs";

@@ -22,6 +22,7 @@ export const events = sqliteTable(
   (t) => [
     index("events_store_created_idx").on(t.storeId, t.createdAt, t.id),
     index("events_unpublished_idx").on(t.publishedAt, t.createdAt),
+    index("events_created_idx").on(t.createdAt),
   ],
 );
 

@@ -1,0 +1,2 @@
+export { type Job, purgeOldJobRuns, runJobs } from "./jobs.service";
+export { jobsRouter } from "./jobs.routes";
