@@ -21,6 +21,12 @@ export default defineConfig(async () => {
             // Tests read confirmation links from the email consumer's local-mode log line.
             EMAIL_LOG_LINKS: "true",
             SINK_URL: sink.url,
+            // Webhooks in tests: loopback receivers, immediate retries, disable after 2 failed deliveries.
+            ALLOW_LOOPBACK_WEBHOOKS: "true",
+            WEBHOOK_RETRY_BASE_SECONDS: "0",
+            WEBHOOK_DISABLE_AFTER_FAILURES: "2",
+            WEBHOOK_DISABLE_AFTER_SECONDS: "0",
+            WEBHOOK_TIMEOUT_MS: "1500",
           },
         },
       }),

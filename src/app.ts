@@ -8,6 +8,7 @@ import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
 import { cartsRouter } from "./modules/carts";
 import { jobsRouter } from "./modules/jobs";
+import { webhooksRouter } from "./modules/webhooks";
 import { JOBS } from "./scheduled";
 import { couponsRouter } from "./modules/coupons";
 import { paymentsRouter } from "./modules/payments";
@@ -72,7 +73,8 @@ export function createApp() {
     .route("/", analyticsRouter)
     .route("/", paymentsRouter)
     .route("/", cartsRouter)
-    .route("/", jobsRouter(() => JOBS));
+    .route("/", jobsRouter(() => JOBS))
+    .route("/", webhooksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -123,6 +125,7 @@ export function createApp() {
       { name: "Coupon codes", description: "Coupon codes, their validation and redemptions" },
       { name: "Analytics", description: "Figures kept incrementally by handlers on the event bus" },
       { name: "Payments", description: "The payment provider's webhook and its secret" },
+      { name: "Webhooks", description: "Endpoints subscribed to the store's events, and their signed deliveries" },
       { name: "Operations", description: "Operator views: the cron jobs and their runs" },
       { name: "Carts", description: "One object per cart: items, discounts, selections, totals and why it cannot check out yet" },
     ],

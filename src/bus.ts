@@ -1,11 +1,12 @@
 import { countCartAdds, countDailyEvents } from "./modules/analytics";
 import type { HandlerTable } from "./modules/events";
+import { fanOutWebhooks } from "./modules/webhooks";
 
 /**
  * Event type (or "*" for every type) to the module handlers the bus runs for it. Loyalty, webhook
  * fan-out and analytics register here; each handler is applied at most once per event.
  */
 export const EVENT_HANDLERS: HandlerTable = {
-  "*": [countDailyEvents],
+  "*": [countDailyEvents, fanOutWebhooks],
   "cart.item_added": [countCartAdds],
 };

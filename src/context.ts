@@ -25,6 +25,16 @@ export interface Settings {
   EMAIL_PROVIDER_TOKEN?: string;
   /** Sender address for outgoing emails. */
   EMAIL_FROM?: string;
+  /** Local development only: "true" lets webhook endpoints use http and loopback addresses. */
+  ALLOW_LOOPBACK_WEBHOOKS?: string;
+  /** Webhook delivery timeout in milliseconds (default 10,000). */
+  WEBHOOK_TIMEOUT_MS?: string;
+  /** First retry delay of a failed delivery in seconds (default 60; doubles per attempt, at most 12 h). */
+  WEBHOOK_RETRY_BASE_SECONDS?: string;
+  /** Consecutive failed deliveries after which an endpoint is disabled (default 20)... */
+  WEBHOOK_DISABLE_AFTER_FAILURES?: string;
+  /** ...once it has been failing for at least this long (default 86,400 s). */
+  WEBHOOK_DISABLE_AFTER_SECONDS?: string;
 }
 
 /** Per-request state every route has; auth middleware adds its own variables (see the route kits). */

@@ -3,6 +3,7 @@ import { EVENT_HANDLERS } from "./bus";
 import { consumeEmailOutbox, finishDeadEmails } from "./modules/customers";
 import { deadLetterConsumer, eventsConsumer } from "./modules/events";
 import { consumeOrderEvents } from "./modules/orders";
+import { consumeWebhookDeliveries, finishDeadDeliveries } from "./modules/webhooks";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
 
@@ -17,6 +18,8 @@ export const QUEUES: Record<string, Consumer> = {
   "email-outbox-dlq": finishDeadEmails,
   "order-events": consumeOrderEvents,
   "order-events-dlq": deadLetterConsumer(),
+  "webhook-deliveries": consumeWebhookDeliveries,
+  "webhook-deliveries-dlq": finishDeadDeliveries,
 };
 
 export async function runQueue(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext): Promise<void> {

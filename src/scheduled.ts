@@ -9,6 +9,7 @@ import { expireGiftCards } from "./modules/giftcards";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
 import { type Job, purgeOldJobRuns, runJobs } from "./modules/jobs";
 import { purgeExpiredAccessTokens } from "./modules/stores";
+import { requeueStuckDeliveries } from "./modules/webhooks";
 
 const EVERY_MINUTE = "* * * * *";
 const HOURLY = "17 * * * *";
@@ -27,6 +28,7 @@ const quiet = (purge: () => Promise<unknown>) => async () => {
 export const JOBS: readonly Job[] = [
   // Sweeps for work a crash left between a commit and its outbound step (older than a minute).
   { name: "events.republish", cron: EVERY_MINUTE, run: async (env) => ({ republished: await sweepUnpublishedEvents(createDb(env.DB), env.EVENTS) }) },
+  { name: "webhooks.requeue_stuck", cron: EVERY_MINUTE, run: (env, now) => requeueStuckDeliveries(env, now) },
   { name: "emails.resend_stranded", cron: EVERY_MINUTE, run: async (env) => ({ resent: await resendStrandedDeliveries(createDb(env.DB), env.EMAIL_OUTBOX) }) },
   // Expiry and retention.
   { name: "idempotency.purge_expired", cron: HOURLY, run: (env, now) => quiet(() => purgeExpiredIdempotencyKeys(createDb(env.DB), now.toISOString()))() },

@@ -10,3 +10,4 @@ export * from "../modules/coupons/coupons.tables";
 export * from "../modules/payments/payments.tables";
 export * from "../modules/carts/carts.tables";
 export * from "../modules/jobs/jobs.tables";
+export * from "../modules/webhooks/webhooks.tables";

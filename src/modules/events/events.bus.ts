@@ -13,6 +13,20 @@ export interface EventHandler {
   /** Stable name: the exactly-once bookkeeping is keyed by (name, event id). */
   name: string;
   handle(event: EventMessage, deps: { db: Db; env: Bindings }): Promise<BatchItem<"sqlite">[]>;
+  /**
+   * Outbound work after the handler's statements committed (e.g. enqueueing the deliveries they
+   * wrote), run once, best effort: what it misses, the module's cron sweep picks up.
+   */
+  after?(event: EventMessage, deps: { db: Db; env: Bindings }): Promise<void>;
+}
+
+async function runAfter(handler: EventHandler, event: EventMessage, deps: { db: Db; env: Bindings }) {
+  if (!handler.after) return;
+  try {
+    await handler.after(event, deps);
+  } catch (error) {
+    console.warn(JSON.stringify({ level: "warn", msg: "after-apply step deferred to its sweep", handler: handler.name, event_id: event.id, error: error instanceof Error ? error.name : "Error" }));
+  }
 }
 
 /** Event type (or "*") to the handlers that react to it. */
@@ -27,6 +41,7 @@ export async function applyOnce(db: Db, env: Bindings, handler: EventHandler, ev
   const statements = await handler.handle(event, { db, env });
   try {
     await db.batch([db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: nowIso() }), ...statements]);
+    await runAfter(handler, event, { db, env });
     return true;
   } catch (error) {
     if (isUniqueViolation(error, "handled_events")) return false;
@@ -51,6 +66,7 @@ export async function applyAll(db: Db, env: Bindings, handler: EventHandler, eve
         statements.push(db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: now }), ...(await handler.handle(event, { db, env })));
       }
       await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      for (const event of events) await runAfter(handler, event, { db, env });
       return failed;
     } catch {
       // A redelivered event or a failing statement: fall back to one event at a time.
