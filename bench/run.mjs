@@ -41,7 +41,7 @@ async function main() {
         name: "edgeshop-bench",
         modules: true,
         scriptPath: path.join(outdir, "worker.js"),
-        bindings: { ...(workerOptions.bindings ?? {}), OPERATOR_TOKEN, SIGNING_SECRET: "bench-signing-secret" },
+        bindings: { ...(workerOptions.bindings ?? {}), OPERATOR_TOKEN, SIGNING_SECRET: "bench-signing-secret", ALLOW_LOOPBACK_WEBHOOKS: "true" },
         // Bench-only object (bench/worker.ts) for the durable-write ceiling.
         durableObjects: { ...(workerOptions.durableObjects ?? {}), BENCH_WRITER: { className: "BenchWriter", useSQLite: true } },
       },

@@ -9,7 +9,7 @@ import { expireGiftCards } from "./modules/giftcards";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
 import { type Job, purgeOldJobRuns, runJobs } from "./modules/jobs";
 import { purgeExpiredAccessTokens } from "./modules/stores";
-import { requeueStuckDeliveries } from "./modules/webhooks";
+import { purgeOldDeliveries, requeueStuckDeliveries } from "./modules/webhooks";
 
 const EVERY_MINUTE = "* * * * *";
 const HOURLY = "17 * * * *";
@@ -39,6 +39,7 @@ export const JOBS: readonly Job[] = [
   { name: "coupons.expire", cron: HOURLY, run: (env, now) => expireCoupons(env, now.toISOString()) },
   { name: "carts.reconcile_index", cron: HOURLY, run: (env, now) => reconcileCartIndex(env, now) },
   { name: "events.purge_old", cron: HOURLY, run: async (env, now) => ({ purged: await purgeOldEvents(createDb(env.DB), now) }) },
+  { name: "webhook_deliveries.purge_old", cron: HOURLY, run: (env, now) => purgeOldDeliveries(env, now) },
   { name: "job_runs.purge_old", cron: HOURLY, run: async (env, now) => ({ purged: await purgeOldJobRuns(createDb(env.DB), now) }) },
 ];
 

@@ -17,15 +17,15 @@ export interface EventHandler {
    * Outbound work after the handler's statements committed (e.g. enqueueing the deliveries they
    * wrote), run once, best effort: what it misses, the module's cron sweep picks up.
    */
-  after?(event: EventMessage, deps: { db: Db; env: Bindings }): Promise<void>;
+  after?(events: readonly EventMessage[], deps: { db: Db; env: Bindings }): Promise<void>;
 }
 
-async function runAfter(handler: EventHandler, event: EventMessage, deps: { db: Db; env: Bindings }) {
-  if (!handler.after) return;
+async function runAfter(handler: EventHandler, events: readonly EventMessage[], deps: { db: Db; env: Bindings }) {
+  if (!handler.after || events.length === 0) return;
   try {
-    await handler.after(event, deps);
+    await handler.after(events, deps);
   } catch (error) {
-    console.warn(JSON.stringify({ level: "warn", msg: "after-apply step deferred to its sweep", handler: handler.name, event_id: event.id, error: error instanceof Error ? error.name : "Error" }));
+    console.warn(JSON.stringify({ level: "warn", msg: "after-apply step deferred to its sweep", handler: handler.name, events: events.length, error: error instanceof Error ? error.name : "Error" }));
   }
 }
 
@@ -41,7 +41,7 @@ export async function applyOnce(db: Db, env: Bindings, handler: EventHandler, ev
   const statements = await handler.handle(event, { db, env });
   try {
     await db.batch([db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: nowIso() }), ...statements]);
-    await runAfter(handler, event, { db, env });
+    await runAfter(handler, [event], { db, env });
     return true;
   } catch (error) {
     if (isUniqueViolation(error, "handled_events")) return false;
@@ -66,7 +66,7 @@ export async function applyAll(db: Db, env: Bindings, handler: EventHandler, eve
         statements.push(db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: now }), ...(await handler.handle(event, { db, env })));
       }
       await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      for (const event of events) await runAfter(handler, event, { db, env });
+      await runAfter(handler, events, { db, env });
       return failed;
     } catch {
       // A redelivered event or a failing statement: fall back to one event at a time.
@@ -83,6 +83,30 @@ export async function applyAll(db: Db, env: Bindings, handler: EventHandler, eve
   return failed;
 }
 
+/**
+ * The common case in one D1 round trip: every handler's statements for every event of the message
+ * batch, with all their (handler, event) rows, in ONE batch. Any redelivered event or failing
+ * statement fails it whole; the caller then falls back to handler by handler, event by event.
+ */
+async function applyEverything(db: Db, env: Bindings, byHandler: Map<EventHandler, EventMessage[]>): Promise<boolean> {
+  const total = [...byHandler.values()].reduce((n, list) => n + list.length, 0);
+  if (total < 2) return false;
+  try {
+    const now = nowIso();
+    const statements: BatchItem<"sqlite">[] = [];
+    for (const [handler, events] of byHandler) {
+      for (const event of events) {
+        statements.push(db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: now }), ...(await handler.handle(event, { db, env })));
+      }
+    }
+    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  } catch {
+    return false;
+  }
+  for (const [handler, events] of byHandler) await runAfter(handler, events, { db, env });
+  return true;
+}
+
 /** The `events` queue consumer: dispatches each event by type; a failing handler retries its message. */
 export function eventsConsumer(table: HandlerTable) {
   return defineConsumer<EventMessage, Bindings>({
@@ -96,8 +120,10 @@ export function eventsConsumer(table: HandlerTable) {
         }
       }
       const failedEvents = new Set<string>();
-      for (const [handler, events] of byHandler) {
-        for (const id of await applyAll(db, env, handler, events)) failedEvents.add(id);
+      if (!(await applyEverything(db, env, byHandler))) {
+        for (const [handler, events] of byHandler) {
+          for (const id of await applyAll(db, env, handler, events)) failedEvents.add(id);
+        }
       }
       const failed = new Set(messages.filter((m) => failedEvents.has(m.body.id)).map((m) => m.id));
       await markPublished(db, messages.map((m) => m.body.id));

@@ -1,2 +1,2 @@
-export { consumeWebhookDeliveries, fanOutWebhooks, finishDeadDeliveries, requeueStuckDeliveries } from "./webhooks.deliver";
+export { consumeWebhookDeliveries, fanOutWebhooks, finishDeadDeliveries, purgeOldDeliveries, requeueStuckDeliveries } from "./webhooks.deliver";
 export { webhooksRouter } from "./webhooks.routes";

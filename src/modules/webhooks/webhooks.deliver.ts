@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
@@ -53,18 +53,25 @@ export const fanOutWebhooks: EventHandler = {
       ),
     ];
   },
-  async after(event, { db, env }) {
-    await enqueueNew(db, env, event.store_id, event.id);
+  async after(applied, { db, env }) {
+    await enqueueNew(db, env, applied.map((e) => e.id));
   },
 };
 
-/** Sends the event's not-yet-attempted deliveries to the queue (the cron sweep catches what this misses). */
-export async function enqueueNew(db: Db, env: Pick<Bindings, "WEBHOOK_DELIVERIES">, storeId: string, eventId: string) {
-  const rows = await db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.storeId, storeId), eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.attempts, 0)));
-  if (rows.length > 0) await env.WEBHOOK_DELIVERIES.sendBatch(rows.map((r) => ({ body: { delivery_id: r.id }, contentType: "json" as const })));
+/**
+ * Sends these events' not-yet-attempted deliveries to the queue: one indexed read per 90 events
+ * (the cron sweep catches what this misses).
+ */
+export async function enqueueNew(db: Db, env: Pick<Bindings, "WEBHOOK_DELIVERIES">, eventIds: readonly string[]) {
+  for (let i = 0; i < eventIds.length; i += 90) {
+    const rows = await db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .where(and(inArray(webhookDeliveries.eventId, eventIds.slice(i, i + 90)), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.attempts, 0)));
+    for (let j = 0; j < rows.length; j += 100) {
+      await env.WEBHOOK_DELIVERIES.sendBatch(rows.slice(j, j + 100).map((r) => ({ body: { delivery_id: r.id }, contentType: "json" as const })));
+    }
+  }
 }
 
 /** Cron: pending deliveries whose attempt is 5 minutes overdue (a lost message) are sent again. */
@@ -224,3 +231,11 @@ export const finishDeadDeliveries = defineConsumer<DeliveryMessage, Bindings>({
     }
   },
 });
+
+/** Delivery records are kept as long as the events they carried (30 days), then purged by the hourly cron. */
+export async function purgeOldDeliveries(env: Pick<Bindings, "DB">, now = new Date()): Promise<{ purged: number }> {
+  const db = createDb(env.DB);
+  const cutoff = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+  const result = await db.delete(webhookDeliveries).where(and(ne(webhookDeliveries.status, "pending"), lt(webhookDeliveries.createdAt, cutoff))).run();
+  return { purged: result.meta.changes ?? 0 };
+}

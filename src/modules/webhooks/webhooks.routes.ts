@@ -134,7 +134,7 @@ export const webhooksRouter = createRouter<AppEnv>()
     ] as unknown as Parameters<typeof c.var.db.batch>[0]);
     c.executionCtx.waitUntil(publishEvents(c.env.EVENTS, [event]).catch(() => undefined));
     const eventId = event.id;
-    await enqueueNew(c.var.db, c.env, storeId, eventId);
+    await enqueueNew(c.var.db, c.env, [eventId]);
     return c.json(presentDeliveryDetail(await getDelivery(c.var.db, storeId, deliveryId)), 202);
   })
   .openapi(deliveries, async (c) => c.json(await listDeliveries(c.var.db, c.env, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("query")), 200))

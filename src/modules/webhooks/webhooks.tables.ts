@@ -53,6 +53,7 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex("webhook_deliveries_endpoint_event_unique").on(t.endpointId, t.eventId),
     index("webhook_deliveries_endpoint_created_idx").on(t.endpointId, t.createdAt, t.id),
     index("webhook_deliveries_pending_idx").on(t.status, t.nextAttemptAt),
+    index("webhook_deliveries_event_idx").on(t.eventId),
   ],
 );
 
