@@ -8,6 +8,7 @@ import { purgeOldEvents, sweepUnpublishedEvents } from "./modules/events";
 import { expireGiftCards } from "./modules/giftcards";
 import { purgeExpiredIdempotencyKeys } from "./modules/idempotency";
 import { type Job, purgeOldJobRuns, runJobs } from "./modules/jobs";
+import { expireOldDrafts } from "./modules/orders";
 import { purgeExpiredAccessTokens } from "./modules/stores";
 import { purgeOldDeliveries, requeueStuckDeliveries } from "./modules/webhooks";
 
@@ -37,6 +38,7 @@ export const JOBS: readonly Job[] = [
   { name: "giftcards.expire", cron: HOURLY, run: (env, now) => expireGiftCards(env, now.toISOString()) },
   { name: "credits.expire", cron: HOURLY, run: (env, now) => expireCredits(env, now.toISOString()) },
   { name: "coupons.expire", cron: HOURLY, run: (env, now) => expireCoupons(env, now.toISOString()) },
+  { name: "orders.expire_drafts", cron: HOURLY, run: (env, now) => expireOldDrafts(env, now) },
   { name: "carts.reconcile_index", cron: HOURLY, run: (env, now) => reconcileCartIndex(env, now) },
   { name: "events.purge_old", cron: HOURLY, run: async (env, now) => ({ purged: await purgeOldEvents(createDb(env.DB), now) }) },
   { name: "webhook_deliveries.purge_old", cron: HOURLY, run: (env, now) => purgeOldDeliveries(env, now) },

@@ -1,6 +1,9 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { expireOldDrafts } from "../../src/modules/orders";
 import { JOBS, runScheduled } from "../../src/scheduled";
+import { unique } from "../helpers";
 import { OPERATOR, call, createStore, expectProblem } from "../helpers";
 
 const CRONS = [...new Set(JOBS.map((j) => j.cron))];
@@ -50,5 +53,25 @@ describe("the cron registry", () => {
     const republish = jobs.body.data.find((j: { name: string }) => j.name === "events.republish");
     expect(republish.last_run.error).toMatch(/queue down/);
     expect(jobs.body.data.find((j: { name: string }) => j.name === "emails.resend_stranded").last_run.error).toBeNull();
+  });
+
+  it("cancels drafts older than the store's draft_expiry_days (reason expired), once", async () => {
+    const store = await createStore({ draft_expiry_days: 7 });
+    const keep = await createStore();
+    const draft = async (key: string) =>
+      (await call("POST", "/v1/orders", { token: key, headers: { "Idempotency-Key": unique("o") }, body: { currency: "USD", lines: [{ title: "Custom", unit_price_cents: 100, quantity: 1 }] } })).body.id as string;
+    const [old, fresh, elsewhere] = [await draft(store.key), await draft(store.key), await draft(keep.key)];
+    for (const [storeId, orderId] of [[store.id, old], [keep.id, elsewhere]] as const) {
+      const stub = env.ORDER_STREAM.get(env.ORDER_STREAM.idFromName(storeId));
+      await runInDurableObject(stub, (_instance, state) => {
+        state.storage.sql.exec("UPDATE orders SET created_at = '2020-01-01T00:00:00.000Z' WHERE id = ?", orderId);
+      });
+    }
+    expect((await expireOldDrafts(env)).expired).toBeGreaterThanOrEqual(1);
+    const canceled = await call("GET", `/v1/orders/${old}`, { token: store.key });
+    expect(canceled.body).toMatchObject({ status: "canceled", cancellation_reason: "expired" });
+    expect((await call("GET", `/v1/orders/${fresh}`, { token: store.key })).body.status).toBe("draft");
+    expect((await call("GET", `/v1/orders/${elsewhere}`, { token: keep.key })).body.status).toBe("draft");
+    expect((await expireOldDrafts(env)).expired).toBe(0);
   });
 });

@@ -13,3 +13,4 @@ export { customerOrderSummaries, orderStream } from "./orders.stream";
 export { consumeOrderEvents, orderEventRecord } from "./orders.consumer";
 export { Order, OrderEvent, OrderEventType, OrderStatus } from "./orders.schemas";
 export { TRANSITIONS, type OrderAction } from "./orders.service";
+export { expireOldDrafts } from "./orders.jobs";

@@ -64,6 +64,22 @@ export class OrderStream extends DurableObject<Bindings> {
     return this.#execute(transitionCommand(command));
   }
 
+  /**
+   * Cancels (reason `expired`) up to `limit` drafts created before `createdBefore`, each its own
+   * command with its `order.canceled` event; a second call finds none of them left.
+   */
+  expireDrafts(storeId: string, createdBefore: string, limit = 100): number {
+    const drafts = this.#ledger.list({ filters: { status: "draft", created_before: createdBefore }, after: null, limit });
+    let expired = 0;
+    for (const draft of drafts) {
+      const result = this.#execute(
+        transitionCommand({ storeId, orderId: draft.id, action: "cancel", expectedVersion: draft.version, idempotency: null, cancellationReason: "expired" }),
+      );
+      if (result.ok) expired += 1;
+    }
+    return expired;
+  }
+
   getOrder(orderId: string): Order | null {
     return this.#ledger.load(orderId);
   }

@@ -10,7 +10,7 @@ export const OrderStatus = z.enum(ORDER_STATUSES).openapi("OrderStatus", {
   description: "draft → confirmed → closed (paid) → shipped → delivered; canceled from draft, confirmed or closed",
 });
 
-export const CANCELLATION_REASONS = ["customer", "fraud", "inventory", "declined", "other"] as const;
+export const CANCELLATION_REASONS = ["customer", "fraud", "inventory", "declined", "expired", "other"] as const;
 export const CancellationReason = z.enum(CANCELLATION_REASONS);
 
 export const ORDER_EVENT_TYPES = [

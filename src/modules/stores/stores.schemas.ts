@@ -23,6 +23,7 @@ export const Store = z
       free_shipping_over_cents: z.number().int().nullable().openapi({ example: 5000, description: "Discounted subtotal from which shipping is free; null: never" }),
       cart_expiry_seconds: z.number().int().openapi({ example: 604800, description: "An idle cart expires after this long (default 7 days)" }),
       max_item_quantity: z.number().int().openapi({ example: 100, description: "Most units of one product in a cart" }),
+      draft_expiry_days: z.number().int().nullable().openapi({ example: 30, description: "Drafts older than this are canceled (reason `expired`) by the hourly cron; null: never" }),
     },
     version: z.number().int().openapi({ example: 1 }),
     created_at: Timestamp,
@@ -42,6 +43,7 @@ export const CreateStoreBody = z
     free_shipping_over_cents: AmountCentsSchema.nullable().optional(),
     cart_expiry_seconds: z.number().int().min(1).max(90 * 86_400).optional(),
     max_item_quantity: z.number().int().min(1).max(10_000).optional(),
+    draft_expiry_days: z.number().int().min(1).max(365).nullable().optional(),
   })
   .openapi("CreateStoreBody", { example: { name: "Lorikeet Coffee", currency: "USD" } });
 
@@ -57,6 +59,7 @@ export const UpdateStoreBody = z
     free_shipping_over_cents: AmountCentsSchema.nullable().optional(),
     cart_expiry_seconds: z.number().int().min(1).max(90 * 86_400).optional(),
     max_item_quantity: z.number().int().min(1).max(10_000).optional(),
+    draft_expiry_days: z.number().int().min(1).max(365).nullable().optional(),
   })
   .openapi("UpdateStoreBody", { example: { tagline: "Roasted this week" } });
 

@@ -30,6 +30,7 @@ export function presentStore(row: StoreRow) {
     free_shipping_over_cents: row.freeShippingOverCents,
     cart_expiry_seconds: row.cartExpirySeconds,
     max_item_quantity: row.maxItemQuantity,
+    draft_expiry_days: row.draftExpiryDays,
     version: row.version,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
@@ -76,6 +77,7 @@ export interface CreateStoreInput {
   free_shipping_over_cents?: number | null | undefined;
   cart_expiry_seconds?: number | undefined;
   max_item_quantity?: number | undefined;
+  draft_expiry_days?: number | null | undefined;
 }
 
 /** Creates a store with its first API key and app secret; both secrets are returned only here. */
@@ -98,6 +100,7 @@ export async function createStore(db: Db, input: CreateStoreInput) {
     freeShippingOverCents: input.free_shipping_over_cents ?? null,
     cartExpirySeconds: input.cart_expiry_seconds ?? 604800,
     maxItemQuantity: input.max_item_quantity ?? 100,
+    draftExpiryDays: input.draft_expiry_days ?? null,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -125,6 +128,7 @@ export async function updateStore(db: Db, storeId: string, expectedVersion: numb
   if (input.free_shipping_over_cents !== undefined) patch.freeShippingOverCents = input.free_shipping_over_cents;
   if (input.cart_expiry_seconds !== undefined) patch.cartExpirySeconds = input.cart_expiry_seconds;
   if (input.max_item_quantity !== undefined) patch.maxItemQuantity = input.max_item_quantity;
+  if (input.draft_expiry_days !== undefined) patch.draftExpiryDays = input.draft_expiry_days;
   const [updated] = await db
     .update(stores)
     .set({ ...patch, version: sql`${stores.version} + 1`, updatedAt: nowIso() })

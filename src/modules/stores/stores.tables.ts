@@ -20,6 +20,8 @@ export const stores = sqliteTable(
     freeShippingOverCents: integer("free_shipping_over_cents"),
     cartExpirySeconds: integer("cart_expiry_seconds").notNull().default(604800),
     maxItemQuantity: integer("max_item_quantity").notNull().default(100),
+    /** Draft orders older than this many days are canceled (reason `expired`) by the hourly cron; null: never. */
+    draftExpiryDays: integer("draft_expiry_days"),
     version: integer("version").notNull().default(1),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

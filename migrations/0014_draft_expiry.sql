@@ -1,0 +1,1 @@
+ALTER TABLE `stores` ADD `draft_expiry_days` integer;
