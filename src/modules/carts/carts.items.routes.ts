@@ -35,6 +35,7 @@ const updateItemRoute = cartRoute({
   path: "/v1/carts/{id}/items/{item_id}",
   tags,
   summary: "Change an item's quantity",
+  description: "1 to the store's `max_item_quantity`, integers only.",
   request: { params: ItemParams, ...jsonRequest(UpdateItemBody) },
   responses: { 200: { ...jsonContent(Cart, "The cart"), headers: ETagHeader } },
 });
@@ -45,6 +46,7 @@ const removeItemRoute = cartRoute({
   path: "/v1/carts/{id}/items/{item_id}",
   tags,
   summary: "Remove an item",
+  description: "Removing an item that is not in the cart is 404.",
   request: { params: ItemParams },
   responses: { 200: { ...jsonContent(Cart, "The cart"), headers: ETagHeader } },
 });
@@ -68,6 +70,7 @@ const removeDiscountRoute = cartRoute({
   path: "/v1/carts/{id}/discounts/{discount_id}",
   tags,
   summary: "Remove a discount",
+  description: "Nothing is redeemed until checkout, so removing a code gives nothing back.",
   request: { params: DiscountParams },
   responses: { 200: { ...jsonContent(Cart, "The cart"), headers: ETagHeader } },
 });

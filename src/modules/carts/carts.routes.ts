@@ -72,6 +72,7 @@ const removeAddressRoute = cartRoute({
   path: "/v1/carts/{id}/addresses/{address_id}",
   tags,
   summary: "Remove a delivery address (deselects it; kept for history)",
+  description: "The cart then asks for a delivery address again (`no_delivery_address`).",
   request: { params: AddressParams },
   responses: { 200: { ...jsonContent(Cart, "The cart"), headers: ETagHeader } },
 });
@@ -93,6 +94,7 @@ const removePaymentMethodRoute = cartRoute({
   path: "/v1/carts/{id}/payment-methods/{payment_method_id}",
   tags,
   summary: "Remove a payment method (deselects it; kept for history)",
+  description: "The cart then asks for a payment method again (`no_payment_method`).",
   request: { params: PaymentMethodParams },
   responses: { 200: { ...jsonContent(Cart, "The cart"), headers: ETagHeader } },
 });

@@ -59,6 +59,7 @@ const getEventRoute = storeRoute({
   path: "/v1/events/{id}",
   tags: ["Events"],
   summary: "Retrieve an event",
+  description: "One event of the store's history, as deliveries carry it.",
   request: { params: idParam("evt") },
   responses: { 200: jsonContent(Event, "The event") },
   errors: [404],

@@ -68,6 +68,7 @@ const test = storeRoute({
   path: "/v1/webhook-endpoints/{id}/test",
   tags,
   summary: "Send a `webhook.test` event to this endpoint",
+  description: "The event is written to the log and delivered to this endpoint only, like any other delivery.",
   request: { params },
   responses: { 202: jsonContent(WebhookDeliveryDetail, "The delivery, queued") },
   errors: [404],
