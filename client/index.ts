@@ -98,4 +98,5 @@ export function ifMatch(response: Response): { "If-Match": string } {
 export function isProblem<C extends ProblemCode>(error: unknown, ...codes: C[]): error is Problem & { code: C } {
   return typeof error === "object" && error !== null && codes.includes((error as { code?: C }).code as C);
 }
-export { type WebhookEvent, verifyWebhook } from "./verify-webhook";
+// The `.ts` extension lets Node run this file directly (type stripping), as the e2e test does.
+export { type WebhookEvent, verifyWebhook } from "./verify-webhook.ts";
