@@ -18,6 +18,11 @@ export interface EventHandler {
    * wrote), run once, best effort: what it misses, the module's cron sweep picks up.
    */
   after?(events: readonly EventMessage[], deps: { db: Db; env: Bindings }): Promise<void>;
+  /**
+   * Which of a message batch's events the handler has work for (one read for the whole batch); the
+   * others skip it entirely: no statements, no bookkeeping row. Absent: every event.
+   */
+  relevant?(events: readonly EventMessage[], deps: { db: Db; env: Bindings }): Promise<ReadonlySet<string>>;
 }
 
 async function runAfter(handler: EventHandler, events: readonly EventMessage[], deps: { db: Db; env: Bindings }) {
@@ -118,6 +123,13 @@ export function eventsConsumer(table: HandlerTable) {
         for (const handler of [...(table[body.type] ?? []), ...(table["*"] ?? [])]) {
           byHandler.set(handler, [...(byHandler.get(handler) ?? []), body]);
         }
+      }
+      for (const [handler, list] of byHandler) {
+        if (!handler.relevant) continue;
+        const keep = await handler.relevant(list, { db, env });
+        const kept = list.filter((e) => keep.has(e.id));
+        if (kept.length > 0) byHandler.set(handler, kept);
+        else byHandler.delete(handler);
       }
       const failedEvents = new Set<string>();
       if (!(await applyEverything(db, env, byHandler))) {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
@@ -38,6 +38,19 @@ const setting = (value: string | undefined, fallback: number) => (value !== unde
 /** Bus handler (every event type): one pending delivery per matching enabled endpoint, applied once per event. */
 export const fanOutWebhooks: EventHandler = {
   name: "webhooks.fan_out",
+  /** Only events of stores with an enabled endpoint: one read per message batch, so the rest cost nothing. */
+  async relevant(list, { db }) {
+    const stores = [...new Set(list.map((e) => e.store_id))];
+    const withEndpoints = new Set<string>();
+    for (let i = 0; i < stores.length; i += 90) {
+      const rows = await db
+        .selectDistinct({ storeId: webhookEndpoints.storeId })
+        .from(webhookEndpoints)
+        .where(and(inArray(webhookEndpoints.storeId, stores.slice(i, i + 90)), eq(webhookEndpoints.enabled, true), isNull(webhookEndpoints.deletedAt)));
+      for (const row of rows) withEndpoints.add(row.storeId);
+    }
+    return new Set(list.filter((e) => withEndpoints.has(e.store_id) && e.type !== "webhook.test").map((e) => e.id));
+  },
   async handle(event, { db }) {
     if (event.type === "webhook.test") return []; // a test event goes to its one endpoint only
     const now = nowIso();
