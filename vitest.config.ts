@@ -27,6 +27,9 @@ export default defineConfig(async () => {
             WEBHOOK_DISABLE_AFTER_FAILURES: "2",
             WEBHOOK_DISABLE_AFTER_SECONDS: "0",
             WEBHOOK_TIMEOUT_MS: "1500",
+            // Coupon realizations in tests: immediate retries, a short timeout.
+            COUPON_RETRY_BASE_SECONDS: "0",
+            COUPON_REALIZER_TIMEOUT_MS: "1500",
           },
         },
       }),

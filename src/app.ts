@@ -6,6 +6,7 @@ import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
+import { campaignsRouter } from "./modules/campaigns";
 import { cartsRouter } from "./modules/carts";
 import { jobsRouter } from "./modules/jobs";
 import { webhooksRouter } from "./modules/webhooks";
@@ -74,7 +75,8 @@ export function createApp() {
     .route("/", paymentsRouter)
     .route("/", cartsRouter)
     .route("/", jobsRouter(() => JOBS))
-    .route("/", webhooksRouter);
+    .route("/", webhooksRouter)
+    .route("/", campaignsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -127,6 +129,8 @@ export function createApp() {
       { name: "Payments", description: "The payment provider's webhook and its secret" },
       { name: "Webhooks", description: "Endpoints subscribed to the store's events, and their signed deliveries" },
       { name: "Operations", description: "Operator views: the cron jobs and their runs" },
+      { name: "Brands and discounts", description: "Coupon campaigns: brands, where their coupons are realized, and their discounts" },
+      { name: "Fans and coupons", description: "Fans registering for a discount, their email verification, and each issued code's realization at the brand's shop" },
       { name: "Carts", description: "One object per cart: items, discounts, selections, totals and why it cannot check out yet" },
     ],
   });
@@ -171,8 +175,13 @@ function isTransientStorageError(err: Error): boolean {
   return /overloaded|network connection lost|transient|timed? ?out|reset because|retryable/i.test(messages);
 }
 
+/** Paths that carry a secret (a fan's verification token) are logged without it. */
+function redactPath(path: string): string {
+  return path.replace(/^(\/v1\/fans\/verify\/)[^/]+/, "$1[redacted]");
+}
+
 function logServerError(err: Error, c: Context<AppEnv>) {
   console.error(
-    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: c.req.path, ...redactError(err) }),
+    JSON.stringify({ level: "error", request_id: c.var.requestId, method: c.req.method, path: redactPath(c.req.path), ...redactError(err) }),
   );
 }

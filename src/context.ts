@@ -35,6 +35,10 @@ export interface Settings {
   WEBHOOK_DISABLE_AFTER_FAILURES?: string;
   /** ...once it has been failing for at least this long (default 86,400 s). */
   WEBHOOK_DISABLE_AFTER_SECONDS?: string;
+  /** Coupon realization timeout in milliseconds (default 10,000). */
+  COUPON_REALIZER_TIMEOUT_MS?: string;
+  /** First retry delay of a failed realization in seconds (default 30; x4 per attempt, at most 12 h). */
+  COUPON_RETRY_BASE_SECONDS?: string;
 }
 
 /** Per-request state every route has; auth middleware adds its own variables (see the route kits). */

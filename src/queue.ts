@@ -1,5 +1,6 @@
 import type { Bindings } from "./context";
 import { EVENT_HANDLERS } from "./bus";
+import { consumeCouponRealization, finishDeadRealizations } from "./modules/campaigns";
 import { consumeEmailOutbox, finishDeadEmails } from "./modules/customers";
 import { deadLetterConsumer, eventsConsumer } from "./modules/events";
 import { consumeOrderEvents } from "./modules/orders";
@@ -20,6 +21,8 @@ export const QUEUES: Record<string, Consumer> = {
   "order-events-dlq": deadLetterConsumer(),
   "webhook-deliveries": consumeWebhookDeliveries,
   "webhook-deliveries-dlq": finishDeadDeliveries,
+  "coupon-realization": consumeCouponRealization,
+  "coupon-realization-dlq": finishDeadRealizations,
 };
 
 export async function runQueue(batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext): Promise<void> {

@@ -11,3 +11,4 @@ export * from "../modules/payments/payments.tables";
 export * from "../modules/carts/carts.tables";
 export * from "../modules/jobs/jobs.tables";
 export * from "../modules/webhooks/webhooks.tables";
+export * from "../modules/campaigns/campaigns.tables";

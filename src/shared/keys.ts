@@ -1,6 +1,6 @@
 import { aesGcmDecrypt, deriveKeyBytes } from "./crypto";
 
-export type KeyPurpose = "cursor" | "idempotency" | "webhook" | "email";
+export type KeyPurpose = "cursor" | "idempotency" | "webhook" | "email" | "coupon";
 
 /**
  * The Worker's signing secret and, while a rotation settles, the one it replaced

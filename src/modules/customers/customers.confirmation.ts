@@ -26,6 +26,35 @@ export type EmailOutboxMessage = z.infer<typeof EmailOutboxMessage>;
 export const ConfirmationPayload = z.object({ token: z.string(), store_name: z.string() });
 export type ConfirmationPayload = z.infer<typeof ConfirmationPayload>;
 
+/** What a fan's verification email says (campaigns module); the token stays encrypted at rest like any payload. */
+export const FanVerificationPayload = z.object({ token: z.string(), brand_name: z.string(), discount_name: z.string() });
+export type FanVerificationPayload = z.infer<typeof FanVerificationPayload>;
+
+/**
+ * An outbox email for someone who is not (yet) a customer: the row to insert in the caller's batch.
+ * The caller sends `{ delivery_id }` to the email-outbox queue after its commit; the stranded-delivery
+ * sweep sends what that misses.
+ */
+export async function fanVerificationDelivery(db: Db, signingSecret: string, input: { storeId: string; to: string; payload: FanVerificationPayload }) {
+  const now = nowIso();
+  const row: EmailDeliveryRow = {
+    id: newId("dlv"),
+    storeId: input.storeId,
+    customerId: null,
+    kind: "fan_verification",
+    toEmail: input.to,
+    status: "queued",
+    payload: await aesGcmEncrypt(await purposeKey(signingSecret, "email"), JSON.stringify(input.payload)),
+    attempts: 0,
+    lastError: null,
+    lockedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+    deliveredAt: null,
+  };
+  return { row, statement: db.insert(emailDeliveries).values(row) };
+}
+
 export function presentDelivery(row: EmailDeliveryRow) {
   return {
     id: row.id,

@@ -4,7 +4,7 @@ import { type Db, createDb } from "../../db/client";
 import { decryptWithRotation } from "../../shared/keys";
 import { defineConsumer } from "../../shared/queue-consumer";
 import { addSeconds, nowIso } from "../../shared/time";
-import { ConfirmationPayload, EmailOutboxMessage } from "./customers.confirmation";
+import { ConfirmationPayload, EmailOutboxMessage, FanVerificationPayload } from "./customers.confirmation";
 import { type EmailDeliveryRow, emailDeliveries } from "./customers.tables";
 
 /** Attempts per message: 1 + wrangler.toml `max_retries` (5) for the email-outbox consumer. */
@@ -40,6 +40,21 @@ function confirmationEmail(env: Bindings, to: string, payload: ConfirmationPaylo
   const text = `Please confirm your email address for ${payload.store_name}:\n\n${link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this email.`;
   const html = `<p>Please confirm your email address for ${escapeHtml(payload.store_name)}:</p><p><a href="${escapeHtml(link)}">Confirm my email</a></p><p>The link works once and expires in 24 hours. If you did not sign up, ignore this email.</p>`;
   return { from: env.EMAIL_FROM ?? "no-reply@edgeshop.dev", to, subject, text, html };
+}
+
+/** Fans verify by opening the link (a page with a button: link scanners only GET) and pressing it. */
+function fanVerificationEmail(env: Bindings, to: string, payload: FanVerificationPayload): Email {
+  const base = (env.PUBLIC_BASE_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
+  const link = `${base}/v1/fans/verify/${payload.token}`;
+  const subject = `Confirm your email to get your ${payload.brand_name} code`;
+  const text = `Please confirm your email address to receive your code for "${payload.discount_name}" from ${payload.brand_name}:\n\n${link}\n\nThe link works once and expires in 7 days. If you did not sign up, ignore this email.`;
+  const html = `<p>Please confirm your email address to receive your code for &quot;${escapeHtml(payload.discount_name)}&quot; from ${escapeHtml(payload.brand_name)}:</p><p><a href="${escapeHtml(link)}">Confirm my email</a></p><p>The link works once and expires in 7 days. If you did not sign up, ignore this email.</p>`;
+  return { from: env.EMAIL_FROM ?? "no-reply@edgeshop.dev", to, subject, text, html };
+}
+
+function compose(env: Bindings, row: EmailDeliveryRow, plaintext: string): Email {
+  const json = JSON.parse(plaintext) as unknown;
+  return row.kind === "fan_verification" ? fanVerificationEmail(env, row.toEmail, FanVerificationPayload.parse(json)) : confirmationEmail(env, row.toEmail, ConfirmationPayload.parse(json));
 }
 
 function maskEmail(email: string): string {
@@ -104,8 +119,7 @@ async function send(db: Db, env: Bindings, row: EmailDeliveryRow, attempt: numbe
     await finish(db, row.id, "failed", "The email content is gone");
     return { kind: "done" };
   }
-  const payload = ConfirmationPayload.parse(JSON.parse(await decryptWithRotation(env, "email", row.payload)));
-  const email = confirmationEmail(env, row.toEmail, payload);
+  const email = compose(env, row, await decryptWithRotation(env, "email", row.payload));
 
   if (!env.EMAIL_PROVIDER_URL) {
     // No provider configured. In local development (EMAIL_LOG_LINKS=true) the link is logged in full:

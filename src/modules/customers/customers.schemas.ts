@@ -168,8 +168,8 @@ export { Count };
 export const EmailDelivery = z
   .object({
     id: z.string().openapi({ example: "dlv_3kLq9ZxV0b2Nn5Tt8WmYpR" }),
-    customer_id: z.string(),
-    kind: z.enum(["customer_confirmation"]),
+    customer_id: z.string().nullable().openapi({ description: "The customer a confirmation is for; null for a fan's verification email" }),
+    kind: z.enum(["customer_confirmation", "fan_verification"]),
     to: z.string(),
     status: z.enum(["queued", "sending", "sent", "logged", "failed"]).openapi({
       description:

@@ -125,8 +125,9 @@ export const emailDeliveries = sqliteTable(
   {
     id: text("id").primaryKey(),
     storeId: text("store_id").notNull(),
-    customerId: text("customer_id").notNull(),
-    kind: text("kind", { enum: ["customer_confirmation"] }).notNull(),
+    /** The customer a confirmation is for; null for emails to people who are not customers (a fan). */
+    customerId: text("customer_id"),
+    kind: text("kind", { enum: ["customer_confirmation", "fan_verification"] }).notNull(),
     toEmail: text("to_email").notNull(),
     status: text("status", { enum: ["queued", "sending", "sent", "logged", "failed"] }).notNull(),
     payload: text("payload"),

@@ -16,7 +16,7 @@ export const customersRouter = createRouter<AppEnv>()
 
 export { customerRoute, requireCustomer, type CustomerEnv } from "./customers.auth";
 export { type CustomerPrincipal, authenticateSession, purgeExpiredCustomerTokens } from "./customers.auth.service";
-export { EmailOutboxMessage, resendStrandedDeliveries } from "./customers.confirmation";
+export { EmailOutboxMessage, FanVerificationPayload, fanVerificationDelivery, resendStrandedDeliveries } from "./customers.confirmation";
 export { consumeEmailOutbox, finishDeadEmails } from "./customers.consumer";
 export { LoginLimiter, clientKey } from "./customers.object";
 export { assertCustomerExists, assertCustomerMayOpenCart, getCustomer, normalizeEmail, presentCustomer, type CustomerView } from "./customers.service";

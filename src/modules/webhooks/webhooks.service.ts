@@ -18,9 +18,9 @@ export function allowLoopback(env: Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS">): b
   return env.ALLOW_LOOPBACK_WEBHOOKS === "true";
 }
 
-export function assertDeliverableUrl(env: Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS">, url: string) {
+export function assertDeliverableUrl(env: Pick<Bindings, "ALLOW_LOOPBACK_WEBHOOKS">, url: string, path = "url") {
   const problem = webhookUrlProblem(url, allowLoopback(env));
-  if (problem) throw new ApiError("validation_failed", "The URL cannot receive webhooks", { errors: [{ path: "url", message: problem }] });
+  if (problem) throw new ApiError("validation_failed", "The URL cannot receive signed deliveries", { errors: [{ path, message: problem }] });
 }
 
 /** A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes. */
@@ -33,7 +33,11 @@ export async function sealSecret(source: SecretSource, secret: string): Promise<
 }
 
 /** The secrets that sign a delivery now: the current one, and the previous one during its 24 h overlap. */
-export async function signingSecrets(source: SecretSource, row: WebhookEndpointRow, now = nowIso()): Promise<string[]> {
+export async function signingSecrets(
+  source: SecretSource,
+  row: Pick<WebhookEndpointRow, "secretCiphertext" | "previousSecretCiphertext" | "previousSecretExpiresAt">,
+  now = nowIso(),
+): Promise<string[]> {
   const secrets = [await decryptWithRotation(source, "webhook", row.secretCiphertext)];
   if (row.previousSecretCiphertext && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
     secrets.push(await decryptWithRotation(source, "webhook", row.previousSecretCiphertext));
