@@ -2,7 +2,7 @@
 // CPU profile of one request type on workerd (through miniflare, like the bench): starts the Worker
 // with the inspector on, seeds a store, records a V8 CPU profile over N requests and prints the
 // functions with the most self time. Usage:
-//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue|cart-get|cart-add [requests=2000]
+//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue|cart-get|cart-add|fan-register|fan-repeat [requests=2000]
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -56,6 +56,15 @@ for (let i = 0; i < Number(process.env.PROFILE_ORDERS ?? 400); i++) {
 }
 await api("POST", "/v1/coupon-codes", key, { code: "PROFILE10", percent_off: 10 });
 const profileCarts = [];
+let fansPath = "";
+if (scenario.startsWith("fan-")) {
+  const { startSink } = await import("../scripts/sink-server.mjs");
+  const sink = await startSink();
+  const brand = (await api("POST", "/v1/brands", key, { name: "Profile brand", realizer_url: `${sink.url}/realizer/realize` })).body;
+  const discount = (await api("POST", `/v1/brands/${brand.id}/discounts`, key, { name: "Profile 10%", type: "percent", amount: 10, expires_at: "2099-01-01T00:00:00Z", max_fans: 10_000_000 })).body;
+  fansPath = `/v1/brands/${brand.id}/discounts/${discount.id}/fans`;
+  await api("POST", fansPath, key, { name: "Repeat", email: "repeat@example.com" });
+}
 if (scenario.startsWith("cart-")) {
   const settings = await fetch(`${base}/v1/store`, { headers: { Authorization: `Bearer ${key}` } });
   await api("PATCH", "/v1/store", key, { max_item_quantity: 10000 }, { "If-Match": settings.headers.get("etag") });
@@ -70,6 +79,8 @@ const requests = {
   "coupon-validate": () => ({ method: "POST", path: "/v1/coupon-codes/validate", headers: { "CF-Connecting-IP": `10.9.${(n >> 8) & 255}.${n++ & 255}` }, body: JSON.stringify({ code: "PROFILE10", subtotal_cents: 4999 }) }),
   "cart-get": () => ({ method: "GET", path: `/v1/carts/${profileCarts[n++ % profileCarts.length]}` }),
   "cart-add": () => ({ method: "POST", path: `/v1/carts/${profileCarts[n++ % profileCarts.length]}/items`, body: JSON.stringify({ product_id: product.id, quantity: 1 }) }),
+  "fan-register": () => ({ method: "POST", path: fansPath, body: JSON.stringify({ name: "Fan", email: `fan-${n++}-${Math.random()}@example.com` }) }),
+  "fan-repeat": () => ({ method: "POST", path: fansPath, body: JSON.stringify({ name: "Repeat", email: "repeat@example.com" }) }),
   "gift-card-issue": () => ({ method: "POST", path: "/v1/gift-cards", body: JSON.stringify({ amount_cents: 5000 }) }),
   "product-get": () => ({ method: "GET", path: `/v1/products/${product.id}` }),
   "product-list": () => ({ method: "GET", path: "/v1/products?limit=20" }),

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
 import { ApiError } from "../../shared/errors";
@@ -11,7 +10,6 @@ import { type TokenState, inspectToken, listFans, registerFan, verifyFan } from 
 import { presentCoupon, presentFan } from "./campaigns.present";
 import { getCoupon, listCoupons, retryCoupon } from "./campaigns.realize";
 import { Coupon, CouponListQuery, CouponPage, Fan, FanPage, PendingVerification, RegisterFanBody, VerifiedFan } from "./campaigns.schemas";
-import { campaignCoupons } from "./campaigns.tables";
 
 const tags = ["Fans and coupons"];
 const discountParams = idParam("brand").merge(idParam("disc", "discount_id"));
@@ -141,9 +139,8 @@ export const fansRouter = createRouter<AppEnv>()
   .openapi(registerRoute, async (c) => {
     const { id, discount_id } = c.req.valid("param");
     const storeId = c.var.principal.storeId;
-    const { fan, created } = await registerFan(c.var.db, c.env, storeId, id, discount_id, c.req.valid("json"));
-    const [coupon] = await c.var.db.select().from(campaignCoupons).where(eq(campaignCoupons.fanId, fan.id)).limit(1);
-    const body = await presentFan(c.env, fan, coupon ?? null);
+    const { fan, created, coupon, code } = await registerFan(c.var.db, c.env, storeId, id, discount_id, c.req.valid("json"), (work) => c.executionCtx.waitUntil(work.catch(() => undefined)));
+    const body = await presentFan(c.env, fan, coupon, code);
     return created ? c.json(body, 201) : c.json(body, 200);
   })
   .openapi(listFansRoute, async (c) => {

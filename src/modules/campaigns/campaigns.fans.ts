@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
-import type { Db } from "../../db/client";
+import { type Db, prepared } from "../../db/client";
 import { randomCode } from "../../shared/codes";
 import { aesGcmEncrypt, sha256Hex } from "../../shared/crypto";
 import { batchable, changedOneRow, isBatchGuardFailure, isUniqueViolation } from "../../shared/d1";
@@ -10,12 +10,12 @@ import { type SecretSource, currentSecret, purposeKey } from "../../shared/keys"
 import { paginate } from "../../shared/pagination";
 import { addSeconds, nowIso } from "../../shared/time";
 import { fanVerificationDelivery } from "../customers";
-import type { EventDraft } from "../events";
+import { type EventDraft, type EventMessage, appendEventStatements, newEvent, publishEvents } from "../events";
 import { type Write, commit } from "../idempotency";
 import { discountNotFound, discountRefusal, getDiscount } from "./campaigns.discounts";
 import { presentFan } from "./campaigns.present";
 import { CODE_ALPHABETS } from "./campaigns.schemas";
-import { type BrandDiscountRow, type FanRow, brandDiscounts, brands, campaignCoupons, fans } from "./campaigns.tables";
+import { type BrandDiscountRow, type CampaignCouponRow, type FanRow, brandDiscounts, brands, campaignCoupons, fans } from "./campaigns.tables";
 
 /** Verification links work once, for 7 days. */
 export const VERIFICATION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -53,13 +53,40 @@ async function couponValues(env: Bindings, discount: BrandDiscountRow, now: stri
   return { id: newId("fcp"), code, codeCiphertext: await sealCode(env, code), codeHash: hash ? await hash : null, now };
 }
 
-export type Registration = { fan: FanRow; created: boolean; couponId: string | null };
+export type Registration = { fan: FanRow; created: boolean; coupon: CampaignCouponRow | null; code: string | null };
+
+/** The discount (of a live brand of the store), its brand's name, and this mailbox's registration with its coupon: one prepared read. */
+const registrationContext = (db: Db) =>
+  db
+    .select({ discount: brandDiscounts, brandName: brands.name, fan: fans, coupon: campaignCoupons })
+    .from(brandDiscounts)
+    .innerJoin(brands, and(eq(brands.id, brandDiscounts.brandId), isNull(brands.deletedAt)))
+    .leftJoin(fans, and(eq(fans.discountId, brandDiscounts.id), eq(fans.emailNormalized, sql.placeholder("email"))))
+    .leftJoin(campaignCoupons, eq(campaignCoupons.fanId, fans.id))
+    .where(
+      and(
+        eq(brandDiscounts.id, sql.placeholder("discount")),
+        eq(brandDiscounts.brandId, sql.placeholder("brand")),
+        eq(brandDiscounts.storeId, sql.placeholder("store")),
+        isNull(brandDiscounts.deletedAt),
+      ),
+    )
+    .limit(1)
+    .prepare();
+
+async function readRegistration(db: Db, storeId: string, brandId: string, discountId: string, key: string) {
+  const [row] = await prepared(db, "campaigns.registrationContext", registrationContext).all({ store: storeId, brand: brandId, discount: discountId, email: key });
+  if (!row) throw discountNotFound();
+  return row;
+}
 
 /**
  * Registers a fan once per mailbox and discount. One batch claims a place on the discount (active,
  * started, not expired, not full, no registration of this mailbox yet: guarded), inserts the fan
  * and either its coupon (pending realization) or its verification token and email. Anything that
  * fails the guard or the unique index answers the existing registration, or why there is none.
+ * Queue sends and event publishing run after the commit through `defer` (the sweeps repeat what a
+ * crash loses).
  */
 export async function registerFan(
   db: Db,
@@ -68,11 +95,12 @@ export async function registerFan(
   brandId: string,
   discountId: string,
   input: { name: string; email: string; social_handle?: string | undefined },
+  defer: (work: Promise<unknown>) => void = (work) => void work.catch(() => undefined),
 ): Promise<Registration> {
-  const discount = await getDiscount(db, storeId, brandId, discountId);
   const key = fanEmailKey(input.email);
-  const existing = await findFan(db, discount.id, key);
-  if (existing) return { fan: existing, created: false, couponId: null };
+  const context = await readRegistration(db, storeId, brandId, discountId, key);
+  const discount = context.discount;
+  if (context.fan) return { fan: context.fan, created: false, coupon: context.coupon, code: null };
   const refusal = discountRefusal(discount);
   if (refusal) throw refusal;
 
@@ -107,41 +135,68 @@ export async function registerFan(
       ),
       changedOneRow(db),
     ];
-    let couponId: string | null = null;
-    let afterCommit: () => Promise<unknown>;
+    let coupon: CampaignCouponRow | null = null;
+    let code: string | null = null;
+    let send: () => Promise<unknown>;
     if (token) {
-      const email = await fanVerificationDelivery(db, currentSecret(env), {
-        storeId,
-        to: input.email,
-        payload: { token, brand_name: await brandName(db, brandId), discount_name: discount.name },
-      });
+      const email = await fanVerificationDelivery(db, currentSecret(env), { storeId, to: input.email, payload: { token, brand_name: context.brandName, discount_name: discount.name } });
       fan.emailDeliveryId = email.row.id;
       statements.push(db.insert(fans).values(fan), email.statement);
-      afterCommit = () => env.EMAIL_OUTBOX.send({ delivery_id: email.row.id });
+      send = () => env.EMAIL_OUTBOX.send({ delivery_id: email.row.id });
     } else {
-      const coupon = await couponValues(env, discount, now);
-      couponId = coupon.id;
-      statements.push(db.insert(fans).values(fan), insertCoupon(db, { ...coupon, storeId, brandId, discountId: discount.id, fanId }));
-      afterCommit = () => env.COUPON_REALIZATION.send({ coupon_id: coupon.id }, { contentType: "json" });
+      const values = await couponValues(env, discount, now);
+      coupon = couponRow({ ...values, storeId, brandId, discountId: discount.id, fanId });
+      code = values.code;
+      statements.push(db.insert(fans).values(fan), db.insert(campaignCoupons).values(coupon));
+      send = () => env.COUPON_REALIZATION.send({ coupon_id: values.id }, { contentType: "json" });
     }
     const events: EventDraft[] = [
-      { type: "fan.registered", resource_type: "fan", resource_id: fanId, data: { fan_id: fanId, brand_id: brandId, discount_id: discount.id, status: fan.status, coupon_id: couponId } },
+      { type: "fan.registered", resource_type: "fan", resource_id: fanId, data: { fan_id: fanId, brand_id: brandId, discount_id: discount.id, status: fan.status, coupon_id: coupon?.id ?? null } },
     ];
+    let published: EventMessage[];
     try {
-      await commit(db, { statements, events, result: null }, { storeId, events: env.EVENTS });
+      published = await commitQuietly(db, storeId, statements, events);
     } catch (error) {
       if (isUniqueViolation(error, "campaign_coupons.code_hash")) continue; // two fans drew the same unique code: draw again
       if (!isBatchGuardFailure(error) && !isUniqueViolation(error, "fans.")) throw error;
-      const raced = await findFan(db, discount.id, key);
-      if (raced) return { fan: raced, created: false, couponId: null };
-      const [current] = await db.select().from(brandDiscounts).where(eq(brandDiscounts.id, discount.id)).limit(1);
-      if (!current || current.deletedAt) throw discountNotFound();
-      throw discountRefusal(current) ?? new ApiError("conflict", "The discount changed during registration; retry");
+      const raced = await readRegistration(db, storeId, brandId, discountId, key);
+      if (raced.fan) return { fan: raced.fan, created: false, coupon: raced.coupon, code: null };
+      throw discountRefusal(raced.discount) ?? new ApiError("conflict", "The discount changed during registration; retry");
     }
-    await afterCommit().catch(() => undefined); // the sweeps send what this misses
-    return { fan, created: true, couponId };
+    defer(Promise.all([send(), publishEvents(env.EVENTS, published)]));
+    return { fan, created: true, coupon, code };
   }
   throw new ApiError("service_unavailable", "Could not draw an unused code; retry");
+}
+
+/** The statements and their events in one batch; the events are returned for publishing after it. */
+async function commitQuietly(db: Db, storeId: string, statements: Write<unknown>["statements"], drafts: EventDraft[]): Promise<EventMessage[]> {
+  const events = drafts.map((draft) => newEvent(storeId, draft));
+  await db.batch([...statements, ...appendEventStatements(db, events)] as unknown as Parameters<Db["batch"]>[0]);
+  return events;
+}
+
+function couponRow(c: { id: string; codeCiphertext: string; codeHash: string | null; now: string; storeId: string; brandId: string; discountId: string; fanId: string }): CampaignCouponRow {
+  return {
+    id: c.id,
+    storeId: c.storeId,
+    brandId: c.brandId,
+    discountId: c.discountId,
+    fanId: c.fanId,
+    codeCiphertext: c.codeCiphertext,
+    codeHash: c.codeHash,
+    status: "pending",
+    attempts: 0,
+    lastError: null,
+    lastResponseStatus: null,
+    nextAttemptAt: c.now,
+    lockedUntil: null,
+    realizedAt: null,
+    failedAt: null,
+    deadLetteredAt: null,
+    createdAt: c.now,
+    updatedAt: c.now,
+  };
 }
 
 function insertCoupon(db: Db, c: { id: string; codeCiphertext: string; codeHash: string | null; now: string; storeId: string; brandId: string; discountId: string; fanId: string }) {
@@ -159,16 +214,6 @@ function insertCoupon(db: Db, c: { id: string; codeCiphertext: string; codeHash:
     createdAt: c.now,
     updatedAt: c.now,
   });
-}
-
-async function brandName(db: Db, brandId: string): Promise<string> {
-  const [row] = await db.select({ name: brands.name }).from(brands).where(eq(brands.id, brandId)).limit(1);
-  return row?.name ?? "the brand";
-}
-
-async function findFan(db: Db, discountId: string, key: string): Promise<FanRow | undefined> {
-  const [row] = await db.select().from(fans).where(and(eq(fans.discountId, discountId), eq(fans.emailNormalized, key))).limit(1);
-  return row;
 }
 
 export async function listFans(db: Db, env: Bindings, storeId: string, brandId: string, discountId: string, page: { limit: number; cursor?: string | undefined }) {

@@ -25,7 +25,8 @@ export async function presentCoupon(secret: SecretSource, row: CampaignCouponRow
   };
 }
 
-export async function presentFan(secret: SecretSource, fan: FanRow, coupon: CampaignCouponRow | null) {
+/** `code`, when the caller just made it, saves opening the ciphertext. */
+export async function presentFan(secret: SecretSource, fan: FanRow, coupon: CampaignCouponRow | null, code: string | null = null) {
   return {
     id: fan.id,
     brand_id: fan.brandId,
@@ -37,7 +38,7 @@ export async function presentFan(secret: SecretSource, fan: FanRow, coupon: Camp
     verified_at: fan.verifiedAt,
     verification_expires_at: fan.status === "pending_verification" ? fan.tokenExpiresAt : null,
     email_delivery_id: fan.emailDeliveryId,
-    coupon: coupon ? { id: coupon.id, code: await openCode(secret, coupon), status: coupon.status } : null,
+    coupon: coupon ? { id: coupon.id, code: code ?? (await openCode(secret, coupon)), status: coupon.status } : null,
     created_at: fan.createdAt,
   };
 }

@@ -12,7 +12,7 @@ import type { EventDraft } from "../events";
 import { commit } from "../idempotency";
 import { allowLoopback, deliveryBackoffSeconds, signingSecrets, webhookUrlProblem } from "../webhooks";
 import { openCode, presentCoupon } from "./campaigns.present";
-import { type CampaignCouponRow, brandDiscounts, brands, campaignCoupons, fans } from "./campaigns.tables";
+import { type BrandDiscountRow, type BrandRow, type CampaignCouponRow, type FanRow, brandDiscounts, brands, campaignCoupons, fans } from "./campaigns.tables";
 
 export const RealizationMessage = z.object({ coupon_id: z.string().regex(/^fcp_[0-9A-Za-z]+$/) });
 export type RealizationMessage = z.infer<typeof RealizationMessage>;
@@ -23,14 +23,27 @@ const timeoutMs = (env: Bindings) => setting(env.COUPON_REALIZER_TIMEOUT_MS, 10_
 
 type Outcome = { retryInSeconds: number } | null;
 
-/** Takes the coupon for one attempt unless another consumer holds it (its claim lasts the timeout plus 30 s). */
-async function claim(db: Db, env: Bindings, couponId: string, now: string): Promise<CampaignCouponRow | undefined> {
-  const [row] = await db
-    .update(campaignCoupons)
-    .set({ attempts: sql`${campaignCoupons.attempts} + 1`, lockedUntil: addSeconds(now, Math.ceil(timeoutMs(env) / 1000) + 30), updatedAt: now })
-    .where(and(eq(campaignCoupons.id, couponId), eq(campaignCoupons.status, "pending"), or(isNull(campaignCoupons.lockedUntil), lt(campaignCoupons.lockedUntil, now))))
-    .returning();
-  return row;
+/**
+ * Takes the coupon for one attempt unless another consumer holds it (its claim lasts the timeout plus
+ * 30 s), and reads what the realizer needs, side by side.
+ */
+async function claim(db: Db, env: Bindings, couponId: string, now: string) {
+  const [claimed, context] = await Promise.all([
+    db
+      .update(campaignCoupons)
+      .set({ attempts: sql`${campaignCoupons.attempts} + 1`, lockedUntil: addSeconds(now, Math.ceil(timeoutMs(env) / 1000) + 30), updatedAt: now })
+      .where(and(eq(campaignCoupons.id, couponId), eq(campaignCoupons.status, "pending"), or(isNull(campaignCoupons.lockedUntil), lt(campaignCoupons.lockedUntil, now))))
+      .returning(),
+    db
+      .select({ fan: fans, discount: brandDiscounts, brand: brands })
+      .from(campaignCoupons)
+      .innerJoin(fans, eq(fans.id, campaignCoupons.fanId))
+      .innerJoin(brandDiscounts, eq(brandDiscounts.id, fans.discountId))
+      .innerJoin(brands, eq(brands.id, fans.brandId))
+      .where(eq(campaignCoupons.id, couponId))
+      .limit(1),
+  ]);
+  return { row: claimed[0], context: context[0] };
 }
 
 /** Ends a coupon as realized or failed, with its event, once (guarded on `pending`). */
@@ -57,17 +70,9 @@ async function finish(db: Db, env: Bindings, row: CampaignCouponRow, status: "re
 }
 
 /** The body the brand's realizer receives: everything its shop system needs to create the coupon. */
-async function realizationBody(db: Db, env: Bindings, row: CampaignCouponRow) {
-  const [found] = await db
-    .select({ fan: fans, discount: brandDiscounts, brand: brands })
-    .from(fans)
-    .innerJoin(brandDiscounts, eq(brandDiscounts.id, fans.discountId))
-    .innerJoin(brands, eq(brands.id, fans.brandId))
-    .where(eq(fans.id, row.fanId))
-    .limit(1);
-  if (!found) return null;
-  const { fan, discount, brand } = found;
-  const body = {
+async function realizationBody(env: Bindings, row: CampaignCouponRow, context: { fan: FanRow; discount: BrandDiscountRow; brand: BrandRow }) {
+  const { fan, discount, brand } = context;
+  return {
     coupon_id: row.id,
     brand_id: brand.id,
     discount_id: discount.id,
@@ -86,7 +91,6 @@ async function realizationBody(db: Db, env: Bindings, row: CampaignCouponRow) {
     expires_at: discount.expiresAt,
     last_valid_day: new Date(Date.parse(discount.expiresAt) - 1).toISOString().slice(0, 10),
   };
-  return { body, brand };
 }
 
 /**
@@ -96,30 +100,29 @@ async function realizationBody(db: Db, env: Bindings, row: CampaignCouponRow) {
  */
 export async function attemptRealization(db: Db, env: Bindings, couponId: string): Promise<Outcome> {
   const now = nowIso();
-  const row = await claim(db, env, couponId, now);
+  const { row, context } = await claim(db, env, couponId, now);
   if (!row) {
     const [current] = await db.select({ status: campaignCoupons.status, lockedUntil: campaignCoupons.lockedUntil }).from(campaignCoupons).where(eq(campaignCoupons.id, couponId)).limit(1);
     if (current?.status !== "pending") return null;
     return { retryInSeconds: Math.max(1, Math.ceil((Date.parse(current.lockedUntil ?? now) - Date.now()) / 1000)) };
   }
-  const found = await realizationBody(db, env, row);
-  if (!found || found.brand.deletedAt) {
+  if (!context || context.brand.deletedAt) {
     await finish(db, env, row, "failed", { lastResponseStatus: null, lastError: "The brand was deleted" });
     return null;
   }
-  const problem = webhookUrlProblem(found.brand.realizerUrl, allowLoopback(env));
+  const problem = webhookUrlProblem(context.brand.realizerUrl, allowLoopback(env));
   if (problem) {
     await finish(db, env, row, "failed", { lastResponseStatus: null, lastError: `Refused: ${problem}` });
     return null;
   }
-  const payload = JSON.stringify(found.body);
+  const payload = JSON.stringify(await realizationBody(env, row, context));
   const timestamp = new Date();
-  const signature = (await signingSecrets(env, found.brand)).map((secret) => new Webhook(secret).sign(row.id, timestamp, payload)).join(" ");
+  const signature = (await signingSecrets(env, context.brand)).map((secret) => new Webhook(secret).sign(row.id, timestamp, payload)).join(" ");
   let status: number | null = null;
   let error: string | null = null;
   let retryAfter: number | null = null;
   try {
-    const response = await fetch(found.brand.realizerUrl, {
+    const response = await fetch(context.brand.realizerUrl, {
       method: "POST",
       body: payload,
       redirect: "manual",
