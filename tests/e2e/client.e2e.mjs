@@ -7,7 +7,9 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import { Webhook } from "standardwebhooks";
 import { createEdgeshopClient, ifMatch } from "../../client/index.ts";
+import { startSink } from "../../scripts/sink-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OPERATOR = "dev-operator-token"; // .dev.vars.example, copied by `npm start` when missing
@@ -78,7 +80,31 @@ try {
   const lookup = await shop.POST("/v1/gift-cards/lookup", { body: { code: card.data.code } });
   assert.equal(lookup.data?.balance_cents, 2500);
 
-  console.log("e2e: store, product (If-Match update), customer, order (confirm), coupon, gift card: all through the typed client");
+  // A coupon campaign: a fan's code is realized, signed, at a local realizer through the queue.
+  const sink = await startSink();
+  const brand = await shop.POST("/v1/brands", { body: { name: "E2E brand", realizer_url: `${sink.url}/e2e/realize` } });
+  assert.equal(brand.response.status, 201, JSON.stringify(brand.error));
+  const discount = await shop.POST("/v1/brands/{id}/discounts", {
+    params: { path: { id: brand.data.id } },
+    body: { name: "E2E 10%", type: "percent", amount: 10, expires_at: new Date(Date.now() + 86_400_000).toISOString() },
+  });
+  assert.equal(discount.response.status, 201, JSON.stringify(discount.error));
+  const fan = await shop.POST("/v1/brands/{id}/discounts/{discount_id}/fans", {
+    params: { path: { id: brand.data.id, discount_id: discount.data.id } },
+    body: { name: "E2E fan", email: "e2e-fan@example.com" },
+  });
+  assert.equal(fan.response.status, 201, JSON.stringify(fan.error));
+  let realized;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    realized = (await shop.GET("/v1/coupons/{id}", { params: { path: { id: fan.data.coupon.id } } })).data;
+    if (realized?.status !== "pending") break;
+  }
+  assert.equal(realized?.status, "realized", JSON.stringify(realized));
+  const [delivery] = await (await fetch(`${sink.url}/_requests/e2e`)).json();
+  assert.equal(new Webhook(brand.data.secret).verify(delivery.body, delivery.headers).code, fan.data.coupon.code);
+  await sink.close();
+
+  console.log("e2e: store, product (If-Match update), customer, order (confirm), coupon, gift card, campaign (fan, realization): all through the typed client");
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
