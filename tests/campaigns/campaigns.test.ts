@@ -235,6 +235,19 @@ describe("realization", () => {
     expect(await received(down)).toHaveLength(1);
   });
 
+  it("after a secret rotation, realizations verify with the new secret and, for 24 h, the previous one", async () => {
+    const store = await createStore();
+    const name = unique("rotated");
+    const brand = await createBrand(store, await realizer(name));
+    const rotated = (await call("POST", `/v1/brands/${brand.id}/rotate-secret`, { token: store.key })).body;
+    expect(rotated.secret).not.toBe(brand.secret);
+    const fan = (await register(store, brand.id, (await createDiscount(store, brand.id)).id)).body;
+    await until(() => coupon(store, fan.coupon.id), (c) => c.status === "realized");
+    const [request] = await received(name);
+    expect(request!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    for (const secret of [rotated.secret, brand.secret]) expect(new Webhook(secret).verify(request!.body, request!.headers)).toMatchObject({ code: fan.coupon.code });
+  });
+
   it("a realizer that hangs is cut off at the timeout and retried; registration never waits for it", async () => {
     const store = await createStore();
     const name = unique("slow");
