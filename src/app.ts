@@ -6,6 +6,7 @@ import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
+import { billingRouter } from "./modules/billing";
 import { campaignsRouter } from "./modules/campaigns";
 import { cartsRouter } from "./modules/carts";
 import { jobsRouter } from "./modules/jobs";
@@ -76,7 +77,8 @@ export function createApp() {
     .route("/", cartsRouter)
     .route("/", jobsRouter(() => JOBS))
     .route("/", webhooksRouter)
-    .route("/", campaignsRouter);
+    .route("/", campaignsRouter)
+    .route("/", billingRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -129,6 +131,7 @@ export function createApp() {
       { name: "Payments", description: "The payment provider's webhook and its secret" },
       { name: "Webhooks", description: "Endpoints subscribed to the store's events, and their signed deliveries" },
       { name: "Operations", description: "Operator views: the cron jobs and their runs" },
+      { name: "Checkout and invoices", description: "Invoices made by checkout, manual collection, and refunds" },
       { name: "Brands and discounts", description: "Coupon campaigns: brands, where their coupons are realized, and their discounts" },
       { name: "Fans and coupons", description: "Fans registering for a discount, their email verification, and each issued code's realization at the brand's shop" },
       { name: "Carts", description: "One object per cart: items, discounts, selections, totals and why it cannot check out yet" },

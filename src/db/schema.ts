@@ -12,3 +12,4 @@ export * from "../modules/carts/carts.tables";
 export * from "../modules/jobs/jobs.tables";
 export * from "../modules/webhooks/webhooks.tables";
 export * from "../modules/campaigns/campaigns.tables";
+export * from "../modules/billing/billing.tables";

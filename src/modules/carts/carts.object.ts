@@ -24,9 +24,11 @@ import {
   setQuantity,
 } from "./carts.commands";
 import type { CartAddress, CartPaymentMethod, CartSettings, CartState, ProductSnapshot } from "./carts.state";
+import { type BeginOutcome, CHECKOUT_LEASE_MS, type CheckoutAnswer, type CheckoutPatch, type CheckoutRecord, activeCheckout, begin } from "./carts.checkout";
 
 const CART = "cart";
 const OUTBOX = "outbox";
+const CHECKOUTS = "checkouts";
 const RELAY_DELAY_MS = 50;
 
 /**
@@ -40,12 +42,14 @@ const RELAY_DELAY_MS = 50;
 export class CartObject extends DurableObject<Bindings> {
   #state: CartState | null = null;
   #outbox: EventMessage[] = [];
+  #checkouts: Record<string, CheckoutRecord> = {};
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.#state = (await ctx.storage.get<CartState>(CART)) ?? null;
       this.#outbox = (await ctx.storage.get<EventMessage[]>(OUTBOX)) ?? [];
+      this.#checkouts = (await ctx.storage.get<Record<string, CheckoutRecord>>(CHECKOUTS)) ?? {};
     });
   }
 
@@ -66,6 +70,9 @@ export class CartObject extends DurableObject<Bindings> {
   }
 
   refresh(access: CartAccess, products: ProductSnapshot[], settings: CartSettings): CartOutcome {
+    const state = this.read(access);
+    // A running checkout froze the cart; a read shows it as it is.
+    if (state && activeCheckout(this.#checkouts)) return { ok: true, state };
     return this.#run(access, undefined, (s, now) => ({ state: refreshed(s, products, settings, Date.parse(now)), events: [] }));
   }
 
@@ -124,6 +131,68 @@ export class CartObject extends DurableObject<Bindings> {
     return state;
   }
 
+  /** Starts, resumes, or answers the checkout of `key` (see `begin`); `busy` means wait and ask again. */
+  beginCheckout(access: CartAccess, input: { key: string; requestHash: string; holder: string }): BeginOutcome {
+    const now = Date.now();
+    // A finished checkout's answer replays even though its cart is now completed, to the same callers.
+    if (!this.#state || !allowed(this.#state, access)) return { kind: "not_found" };
+    const cart = this.read(access);
+    const { outcome, changed } = begin(this.#checkouts, cart, { id: newId("chk"), ...input, nowMs: now, now: new Date(now).toISOString() });
+    if (changed) this.#saveCheckout(changed);
+    return outcome;
+  }
+
+  /** Records a step's result before the next external step; false when the lease was lost (another runner took over). */
+  advanceCheckout(key: string, holder: string, patch: CheckoutPatch): boolean {
+    const record = this.#checkouts[key];
+    if (!record || record.holder !== holder || record.step === "done") return false;
+    this.#saveCheckout({ ...record, ...patch, leaseUntil: Date.now() + CHECKOUT_LEASE_MS });
+    return true;
+  }
+
+  /**
+   * Stores the final answer. A completed checkout ends the cart (`completed`, with its event, in the
+   * same put); a declined one leaves the cart open and unchanged, to check out again.
+   */
+  finishCheckout(key: string, holder: string, answer: CheckoutAnswer, completed: boolean): CartState | null {
+    const record = this.#checkouts[key];
+    if (!record || record.holder !== holder) return null;
+    this.#checkouts[key] = { ...record, step: "done", holder: null, answer };
+    const state = this.#state;
+    if (!completed || !state || state.status !== "open") {
+      void this.ctx.storage.put(CHECKOUTS, this.#checkouts);
+      return state;
+    }
+    const now = new Date().toISOString();
+    const next: CartState = { ...state, status: "completed", version: state.version + 1, updatedAt: now };
+    const event: EventMessage = { id: newId("evt"), store_id: state.storeId, type: "cart.completed", resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id, order_id: answer.status === 200 ? answer.body.order_id : null, checkout_id: record.id } };
+    this.#state = next;
+    this.#outbox = [...this.#outbox, event];
+    void this.ctx.storage.put({ [CART]: next, [OUTBOX]: this.#outbox, [CHECKOUTS]: this.#checkouts });
+    this.#schedule();
+    return next;
+  }
+
+  /** Forgets a checkout refused before anything was written (the same key may run again later). */
+  abandonCheckout(key: string, holder: string): void {
+    const record = this.#checkouts[key];
+    if (!record || record.holder !== holder || record.step !== "started") return;
+    delete this.#checkouts[key];
+    void this.ctx.storage.put(CHECKOUTS, this.#checkouts);
+  }
+
+  /** The runner failed (an exception, not a crash): its lease ends now, so a retry resumes at once. */
+  releaseCheckout(key: string, holder: string): void {
+    const record = this.#checkouts[key];
+    if (!record || record.holder !== holder || record.step === "done") return;
+    this.#saveCheckout({ ...record, holder: null, leaseUntil: 0 });
+  }
+
+  #saveCheckout(record: CheckoutRecord) {
+    this.#checkouts = { ...this.#checkouts, [record.key]: record };
+    void this.ctx.storage.put(CHECKOUTS, this.#checkouts);
+  }
+
   override async alarm(): Promise<void> {
     if (this.#outbox.length > 0) {
       const batch = this.#outbox;
@@ -146,6 +215,7 @@ export class CartObject extends DurableObject<Bindings> {
   #run(access: CartAccess, expected: number | undefined, command: (state: CartState, now: string) => Change | CartRefusal): CartOutcome {
     const state = this.read(access);
     if (!state) return { ok: false, code: "not_found", message: "No such cart" };
+    if (activeCheckout(this.#checkouts)) return { ok: false, code: "conflict", message: "The cart is being checked out; it cannot change until that finishes" };
     const stale = checkVersion(state, expected);
     if (stale) return stale;
     const change = command(state, new Date().toISOString());

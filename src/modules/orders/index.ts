@@ -14,3 +14,4 @@ export { consumeOrderEvents, orderEventRecord } from "./orders.consumer";
 export { Order, OrderEvent, OrderEventType, OrderStatus } from "./orders.schemas";
 export { TRANSITIONS, type OrderAction } from "./orders.service";
 export { expireOldDrafts } from "./orders.jobs";
+export type { CheckoutOrderCommand } from "./orders.checkout";

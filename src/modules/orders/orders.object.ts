@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { type CheckoutOrderCommand, checkoutOrderCommand } from "./orders.checkout";
 import type { Bindings } from "../../context";
 import { OrderLedger } from "./orders.ledger";
 import { RELAY_DELAY_MS, relayBackoffMs, relayOutbox } from "./orders.relay";
@@ -49,6 +50,11 @@ export class OrderStream extends DurableObject<Bindings> {
 
   createOrder(command: CreateOrderCommand): CommandResult {
     return this.#execute(createCommand(command));
+  }
+
+  /** The order a checkout billed, once per checkout id (a resumed checkout gets the same order). */
+  placeCheckoutOrder(command: CheckoutOrderCommand): CommandResult {
+    return this.#execute(checkoutOrderCommand(command));
   }
 
   /** Replays a stored success for the key, else answers the Worker's refusal; writes nothing. */

@@ -20,6 +20,7 @@ export const Store = z
     ...{
       tax_rate_bps: z.number().int().openapi({ example: 825, description: "Tax on the discounted subtotal in basis points (825 = 8.25%), rounded half up" }),
       shipping_flat_cents: z.number().int().openapi({ example: 500 }),
+      stored_value_order: z.enum(["gift_cards_first", "credit_first"]).openapi({ description: "Which checkout draws first after discounts: the cart's gift cards (default) or the customer's store credit" }),
       free_shipping_over_cents: z.number().int().nullable().openapi({ example: 5000, description: "Discounted subtotal from which shipping is free; null: never" }),
       cart_expiry_seconds: z.number().int().openapi({ example: 604800, description: "An idle cart expires after this long (default 7 days)" }),
       max_item_quantity: z.number().int().openapi({ example: 100, description: "Most units of one product in a cart" }),
@@ -40,6 +41,7 @@ export const CreateStoreBody = z
     require_email_confirmation: z.boolean().optional(),
     tax_rate_bps: z.number().int().min(0).max(10_000).optional(),
     shipping_flat_cents: AmountCentsSchema.optional(),
+    stored_value_order: z.enum(["gift_cards_first", "credit_first"]).optional(),
     free_shipping_over_cents: AmountCentsSchema.nullable().optional(),
     cart_expiry_seconds: z.number().int().min(1).max(90 * 86_400).optional(),
     max_item_quantity: z.number().int().min(1).max(10_000).optional(),
@@ -56,6 +58,7 @@ export const UpdateStoreBody = z
     require_email_confirmation: z.boolean().optional(),
     tax_rate_bps: z.number().int().min(0).max(10_000).optional(),
     shipping_flat_cents: AmountCentsSchema.optional(),
+    stored_value_order: z.enum(["gift_cards_first", "credit_first"]).optional(),
     free_shipping_over_cents: AmountCentsSchema.nullable().optional(),
     cart_expiry_seconds: z.number().int().min(1).max(90 * 86_400).optional(),
     max_item_quantity: z.number().int().min(1).max(10_000).optional(),

@@ -27,6 +27,7 @@ export function presentStore(row: StoreRow) {
     require_email_confirmation: row.requireEmailConfirmation,
     tax_rate_bps: row.taxRateBps,
     shipping_flat_cents: row.shippingFlatCents,
+    stored_value_order: row.storedValueOrder,
     free_shipping_over_cents: row.freeShippingOverCents,
     cart_expiry_seconds: row.cartExpirySeconds,
     max_item_quantity: row.maxItemQuantity,
@@ -74,6 +75,7 @@ export interface CreateStoreInput {
   require_email_confirmation?: boolean | undefined;
   tax_rate_bps?: number | undefined;
   shipping_flat_cents?: number | undefined;
+  stored_value_order?: "gift_cards_first" | "credit_first" | undefined;
   free_shipping_over_cents?: number | null | undefined;
   cart_expiry_seconds?: number | undefined;
   max_item_quantity?: number | undefined;
@@ -97,6 +99,7 @@ export async function createStore(db: Db, input: CreateStoreInput) {
     requireEmailConfirmation: input.require_email_confirmation ?? false,
     taxRateBps: input.tax_rate_bps ?? 0,
     shippingFlatCents: input.shipping_flat_cents ?? 0,
+    storedValueOrder: input.stored_value_order ?? "gift_cards_first",
     freeShippingOverCents: input.free_shipping_over_cents ?? null,
     cartExpirySeconds: input.cart_expiry_seconds ?? 604800,
     maxItemQuantity: input.max_item_quantity ?? 100,
@@ -125,6 +128,7 @@ export async function updateStore(db: Db, storeId: string, expectedVersion: numb
   if (input.require_email_confirmation !== undefined) patch.requireEmailConfirmation = input.require_email_confirmation;
   if (input.tax_rate_bps !== undefined) patch.taxRateBps = input.tax_rate_bps;
   if (input.shipping_flat_cents !== undefined) patch.shippingFlatCents = input.shipping_flat_cents;
+  if (input.stored_value_order !== undefined) patch.storedValueOrder = input.stored_value_order;
   if (input.free_shipping_over_cents !== undefined) patch.freeShippingOverCents = input.free_shipping_over_cents;
   if (input.cart_expiry_seconds !== undefined) patch.cartExpirySeconds = input.cart_expiry_seconds;
   if (input.max_item_quantity !== undefined) patch.maxItemQuantity = input.max_item_quantity;

@@ -17,6 +17,8 @@ export const stores = sqliteTable(
     /** Cart and checkout settings (carts module): tax in basis points, flat shipping, free over a threshold. */
     taxRateBps: integer("tax_rate_bps").notNull().default(0),
     shippingFlatCents: integer("shipping_flat_cents").notNull().default(0),
+    /** Which stored value checkout draws first: gift cards (default) or the customer's store credit. */
+    storedValueOrder: text("stored_value_order", { enum: ["gift_cards_first", "credit_first"] }).notNull().default("gift_cards_first"),
     freeShippingOverCents: integer("free_shipping_over_cents"),
     cartExpirySeconds: integer("cart_expiry_seconds").notNull().default(604800),
     maxItemQuantity: integer("max_item_quantity").notNull().default(100),

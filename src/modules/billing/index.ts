@@ -1,0 +1,2 @@
+export { billingRouter } from "./billing.routes";
+export { type CheckoutFaults, checkoutCart } from "./billing.checkout";
