@@ -1,4 +1,5 @@
 import { countCartAdds, countDailyEvents } from "./modules/analytics";
+import { settleInvoicePayments } from "./modules/billing";
 import type { HandlerTable } from "./modules/events";
 import { fanOutWebhooks } from "./modules/webhooks";
 
@@ -9,4 +10,6 @@ import { fanOutWebhooks } from "./modules/webhooks";
 export const EVENT_HANDLERS: HandlerTable = {
   "*": [countDailyEvents, fanOutWebhooks],
   "cart.item_added": [countCartAdds],
+  "payment.succeeded": [settleInvoicePayments],
+  "payment.failed": [settleInvoicePayments],
 };

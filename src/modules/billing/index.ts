@@ -1,2 +1,3 @@
 export { billingRouter } from "./billing.routes";
 export { type CheckoutFaults, checkoutCart } from "./billing.checkout";
+export { settleInvoicePayments } from "./billing.handlers";
