@@ -68,6 +68,7 @@ CREATE TABLE `refunds` (
 	`credit_cents` integer DEFAULT 0 NOT NULL,
 	`store_credit_cents` integer DEFAULT 0 NOT NULL,
 	`lines` text DEFAULT '[]' NOT NULL,
+	`sources` text DEFAULT '[]' NOT NULL,
 	`reason` text,
 	`status` text NOT NULL,
 	`provider_refund_id` text,

@@ -7,8 +7,11 @@ import { type CartEnv, cartRoute } from "../carts";
 import { requireLiveCustomer } from "../credits";
 import { storeRoute } from "../stores";
 import { checkoutCart } from "./billing.checkout";
-import { CheckoutResult, CustomerInvoiceQuery, FailInvoiceBody, Invoice, InvoiceDetail, InvoiceListQuery, InvoicePage } from "./billing.schemas";
-import { collectInvoice, failInvoice, invoiceDetail, listInvoices, presentInvoice } from "./billing.service";
+import { CreateRefundBody, Refund, RefundPage, CheckoutResult, CustomerInvoiceQuery, FailInvoiceBody, Invoice, InvoiceDetail, InvoiceListQuery, InvoicePage } from "./billing.schemas";
+import { collectInvoice, failInvoice, invoiceDetail, listInvoices, presentInvoice, presentRefund } from "./billing.service";
+import { finishRefund, getRefund, listRefunds, planRefund } from "./billing.refunds";
+import { once } from "../idempotency";
+import { PageQuerySchema } from "../../shared/pagination";
 
 const tags = ["Checkout and invoices"];
 
@@ -76,6 +79,34 @@ const customerInvoicesRoute = storeRoute({
   errors: [404],
 });
 
+const refundRoute = storeRoute({
+  operationId: "refundInvoice",
+  method: "post",
+  path: "/v1/invoices/{id}/refunds",
+  tags,
+  summary: "Refund (part of) a collected invoice",
+  description:
+    "Full (no amount, no lines), per line (`line_id` and an optional amount; an item line gives back at most its amount net of its share of the discount), or a free `amount_cents`. Back to the original sources in the reverse of the order they paid (the card through the provider, then store credit and gift cards back to those balances), or all as `store_credit`. `restock` puts refunded item lines back in stock. Several partial refunds are allowed; together they never exceed what was collected, even concurrently (422 `refund_too_large`); a full refund of a fully refunded invoice is 409 `already_refunded`. Refunding every item line of an order not yet shipped cancels it.",
+  idempotency: "required",
+  request: { params: idParam("inv"), ...jsonRequest(CreateRefundBody) },
+  responses: { 201: jsonContent(Refund, "The refund") },
+  errors: [404, 409, 422],
+});
+
+const listRefundsRoute = storeRoute({
+  operationId: "listInvoiceRefunds",
+  method: "get",
+  path: "/v1/invoices/{id}/refunds",
+  tags,
+  summary: "An invoice's refunds",
+  description: "Newest first.",
+  request: { params: idParam("inv"), query: PageQuerySchema },
+  responses: { 200: jsonContent(RefundPage, "A page of refunds") },
+  errors: [404],
+});
+
+const getRefundRoute = storeRoute({ operationId: "getRefund", method: "get", path: "/v1/refunds/{id}", tags, summary: "Retrieve a refund", description: "Where it went and whether the provider refunded the card part.", request: { params: idParam("rf") }, responses: { 200: jsonContent(Refund, "The refund") }, errors: [404] });
+
 export const billingRouter = createRouter<AppEnv>()
   .openapi(checkoutRoute, async (c) => {
     const cc = c as unknown as import("hono").Context<CartEnv>;
@@ -92,6 +123,19 @@ export const billingRouter = createRouter<AppEnv>()
     const message = c.req.valid("json").message ?? "The payment did not arrive";
     return c.json(presentInvoice(await failInvoice(c.var.db, c.env, c.var.principal.storeId, c.req.valid("param").id, message, (w) => c.executionCtx.waitUntil(w.catch(() => undefined)))), 200);
   })
+  .openapi(refundRoute, async (c) => {
+    const storeId = c.var.principal.storeId;
+    const invoiceId = c.req.valid("param").id;
+    const body = c.req.valid("json");
+    return once(
+      c,
+      { storeId, required: true },
+      () => planRefund(c.var.db, storeId, invoiceId, body),
+      async (row) => c.json(presentRefund(await finishRefund(c.var.db, c.env, storeId, row.id)), 201),
+    );
+  })
+  .openapi(listRefundsRoute, async (c) => c.json(await listRefunds(c.var.db, c.env, c.var.principal.storeId, c.req.valid("param").id, c.req.valid("query")), 200))
+  .openapi(getRefundRoute, async (c) => c.json(presentRefund(await getRefund(c.var.db, c.var.principal.storeId, c.req.valid("param").id)), 200))
   .openapi(customerInvoicesRoute, async (c) => {
     const storeId = c.var.principal.storeId;
     const customerId = c.req.valid("param").id;

@@ -145,7 +145,7 @@ export async function failInvoice(db: Db, env: Bindings, storeId: string, id: st
 }
 
 /** Moves the invoice's order along: `close` (paid) from confirmed, `cancel` (declined) from confirmed or closed. Idempotent. */
-export async function followOrder(env: Pick<Bindings, "ORDER_STREAM">, invoice: Pick<InvoiceRow, "storeId" | "orderId">, action: "close" | "cancel") {
+export async function followOrder(env: Pick<Bindings, "ORDER_STREAM">, invoice: Pick<InvoiceRow, "storeId" | "orderId">, action: "close" | "cancel", reason: "declined" | "customer" = "declined") {
   if (!invoice.orderId) return;
   const stream = orderStream(env, invoice.storeId);
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -153,7 +153,7 @@ export async function followOrder(env: Pick<Bindings, "ORDER_STREAM">, invoice: 
     if (!order) return;
     if (action === "close" && order.status !== "confirmed") return;
     if (action === "cancel" && !["confirmed", "closed"].includes(order.status)) return;
-    const result = await stream.transitionOrder({ storeId: invoice.storeId, orderId: order.id, action, expectedVersion: order.version, idempotency: null, ...(action === "cancel" ? { cancellationReason: "declined" as const } : {}) });
+    const result = await stream.transitionOrder({ storeId: invoice.storeId, orderId: order.id, action, expectedVersion: order.version, idempotency: null, ...(action === "cancel" ? { cancellationReason: reason } : {}) });
     if (result.ok || result.failure.code !== "stale_version") return;
   }
 }

@@ -103,6 +103,8 @@ export const refunds = sqliteTable(
     storeCreditCents: integer("store_credit_cents").notNull().default(0),
     /** JSON `[{ line_id, amount_cents, restock_quantity }]`. */
     lines: text("lines").notNull().default("[]"),
+    /** JSON `InvoiceSource[]`: what this refund gave back to each source (payment, gift card, credit). */
+    sources: text("sources").notNull().default("[]"),
     reason: text("reason"),
     /** `pending` until the provider refunded the payment part (no payment part: `succeeded` at once). */
     status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
