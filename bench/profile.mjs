@@ -2,7 +2,7 @@
 // CPU profile of one request type on workerd (through miniflare, like the bench): starts the Worker
 // with the inspector on, seeds a store, records a V8 CPU profile over N requests and prints the
 // functions with the most self time. Usage:
-//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue|cart-get|cart-add|fan-register|fan-repeat [requests=2000]
+//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue|cart-get|cart-add|fan-register|fan-repeat|checkout [requests=2000]
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -65,6 +65,19 @@ if (scenario.startsWith("fan-")) {
   fansPath = `/v1/brands/${brand.id}/discounts/${discount.id}/fans`;
   await api("POST", fansPath, key, { name: "Repeat", email: "repeat@example.com" });
 }
+const readyCarts = [];
+if (scenario === "checkout") {
+  const count = Number(process.argv[3] ?? 600);
+  const stock = (await api("POST", "/v1/products", key, { title: "Profile saucer", price_cents: 500, inventory: 1_000_000 })).body;
+  await api("POST", `/v1/products/${product.id}/inventory`, key, { set: 1_000_000 });
+  for (let i = 0; i < count; i++) {
+    const cart = (await api("POST", "/v1/carts", key, { email: "p@example.com" })).body;
+    await api("POST", `/v1/carts/${cart.id}/items`, key, { items: [{ product_id: product.id, quantity: 1 }, { product_id: stock.id, quantity: 1 }] });
+    await api("POST", `/v1/carts/${cart.id}/addresses`, key, { line1: "1 P St", city: "Sydney", country: "AU" });
+    await api("POST", `/v1/carts/${cart.id}/payment-methods`, key, { type: "test_card", token: "tok_visa" });
+    readyCarts.push(cart.id);
+  }
+}
 if (scenario.startsWith("cart-")) {
   const settings = await fetch(`${base}/v1/store`, { headers: { Authorization: `Bearer ${key}` } });
   await api("PATCH", "/v1/store", key, { max_item_quantity: 10000 }, { "If-Match": settings.headers.get("etag") });
@@ -79,6 +92,7 @@ const requests = {
   "coupon-validate": () => ({ method: "POST", path: "/v1/coupon-codes/validate", headers: { "CF-Connecting-IP": `10.9.${(n >> 8) & 255}.${n++ & 255}` }, body: JSON.stringify({ code: "PROFILE10", subtotal_cents: 4999 }) }),
   "cart-get": () => ({ method: "GET", path: `/v1/carts/${profileCarts[n++ % profileCarts.length]}` }),
   "cart-add": () => ({ method: "POST", path: `/v1/carts/${profileCarts[n++ % profileCarts.length]}/items`, body: JSON.stringify({ product_id: product.id, quantity: 1 }) }),
+  checkout: () => ({ method: "POST", path: `/v1/carts/${readyCarts[n++ % readyCarts.length]}/checkout`, headers: { "Idempotency-Key": `p-${n}-${Math.random()}` } }),
   "fan-register": () => ({ method: "POST", path: fansPath, body: JSON.stringify({ name: "Fan", email: `fan-${n++}-${Math.random()}@example.com` }) }),
   "fan-repeat": () => ({ method: "POST", path: fansPath, body: JSON.stringify({ name: "Repeat", email: "repeat@example.com" }) }),
   "gift-card-issue": () => ({ method: "POST", path: "/v1/gift-cards", body: JSON.stringify({ amount_cents: 5000 }) }),

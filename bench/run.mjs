@@ -64,7 +64,7 @@ async function main() {
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.join(root, "bench", "scenarios", file)).href)).default;
     const state = await mod.setup(ctx);
-    suites.push({ name: mod.name, scenarios: mod.scenarios(state), ceilings: mod.ceilings?.(state) ?? {} });
+    suites.push({ name: mod.name, scenarios: mod.scenarios(state, ctx), ceilings: mod.ceilings?.(state) ?? {} });
   }
 
   // Setup leaves background work behind (thousands of order events through the relay, the queues
@@ -103,7 +103,7 @@ async function main() {
   for (const suite of suites) {
     for (const scenario of suite.scenarios) {
       const connections = scenario.connections ?? 16;
-      const result = await measure(baseUrl, { ...scenario, connections }, workerdPid);
+      const result = scenario.flow ? await measureFlow({ ...scenario, connections }, workerdPid) : await measure(baseUrl, { ...scenario, connections }, workerdPid);
       const ceiling = ceilings[`${scenario.ceiling}@${connections}`];
       const also = Object.fromEntries(
         Object.keys(scenario.alsoCeilingRequests ?? {}).map((name) => {
@@ -267,6 +267,52 @@ async function measure(baseUrl, scenario, pid) {
     requests: total,
     errors: result.errors + result.timeouts + result.non2xx,
     cpu_ms_per_request: before !== null && after !== null && total > 0 ? ((after - before) * (1000 / CLK_TCK)) / total : null,
+  };
+}
+
+/**
+ * A scenario that is a sequence of requests (`flow(i)` resolves when one whole flow is done and
+ * returns how many requests it made): `connections` flows at a time for the measurement's duration.
+ * `rps` is completed flows per second; CPU is per flow.
+ */
+async function measureFlow(scenario, pid) {
+  const started = Date.now();
+  const end = started + duration * 1000;
+  const latencies = [];
+  let done = 0;
+  let errors = 0;
+  let requests = 0;
+  let next = 0;
+  const before = cpuTicks(pid);
+  await Promise.all(
+    Array.from({ length: scenario.connections }, async () => {
+      while (Date.now() < end) {
+        const t = Date.now();
+        try {
+          requests += await scenario.flow(next++);
+          done++;
+          latencies.push(Date.now() - t);
+        } catch (error) {
+          errors++;
+          if (errors <= 3) console.error(`${scenario.name}: ${error instanceof Error ? error.message : error}`);
+        }
+      }
+    }),
+  );
+  const after = cpuTicks(pid);
+  const seconds = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? null;
+  return {
+    name: scenario.name,
+    connections: scenario.connections,
+    rps: done / seconds,
+    p50_ms: at(0.5),
+    p99_ms: at(0.99),
+    requests: done,
+    http_requests: requests,
+    errors,
+    cpu_ms_per_request: before !== null && after !== null && done > 0 ? ((after - before) * (1000 / CLK_TCK)) / done : null,
   };
 }
 

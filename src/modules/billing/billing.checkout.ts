@@ -62,6 +62,7 @@ export async function checkoutCart(
   const holder = newId("lease");
   const deadline = Date.now() + WAIT_LIMIT_MS;
   let record: CheckoutRecord;
+  let resumed = false;
   for (;;) {
     // The RPC stub's return type loses the union's discriminant; the object returns a BeginOutcome.
     const begun = (await cart.beginCheckout(access, { ...request, holder })) as unknown as BeginOutcome;
@@ -70,13 +71,14 @@ export async function checkoutCart(
     if (begun.kind === "replay") return begun.answer;
     if (begun.kind === "run") {
       record = begun.record;
+      resumed = begun.resumed;
       break;
     }
     if (Date.now() > deadline) throw new ApiError("conflict", "Another checkout of this cart is still running; retry", { headers: { "Retry-After": "1" } });
     await scheduler.wait(Math.max(WAIT_STEP_MS, Math.min(begun.retryMs, 200)));
   }
   try {
-    return await run(db, env, cart, record, holder, defer, faults);
+    return await run(db, env, cart, record, holder, resumed, defer, faults);
   } catch (error) {
     await cart.releaseCheckout(record.key, holder).catch(() => undefined);
     throw error;
@@ -85,11 +87,11 @@ export async function checkoutCart(
 
 type CartStub = ReturnType<typeof cartObject>;
 
-async function run(db: Db, env: Bindings, cart: CartStub, record: CheckoutRecord, holder: string, defer: Defer, faults: CheckoutFaults): Promise<CheckoutAnswer> {
+async function run(db: Db, env: Bindings, cart: CartStub, record: CheckoutRecord, holder: string, resumed: boolean, defer: Defer, faults: CheckoutFaults): Promise<CheckoutAnswer> {
   const storeId = record.cart.storeId;
   let bill = record.bill;
   if (record.step === "started") {
-    bill = await reserve(db, env, cart, record, holder, defer);
+    bill = await reserve(db, env, cart, record, holder, resumed, defer);
     faults.after?.("reserve");
     if (!(await cart.advanceCheckout(record.key, holder, { step: "reserved", bill }))) throw lostLease();
     record = { ...record, step: "reserved", bill };
@@ -115,16 +117,16 @@ async function run(db: Db, env: Bindings, cart: CartStub, record: CheckoutRecord
   }
   const answer = await complete(db, env, record, bill!, charge!, defer, faults);
   await cart.finishCheckout(record.key, holder, answer, true);
-  await db.update(carts).set({ state: "completed", updatedAt: nowIso() }).where(and(eq(carts.id, record.cart.id), eq(carts.state, "open")));
   return answer;
 }
 
 const lostLease = () => new ApiError("conflict", "Another request took over this checkout; retry", { headers: { "Retry-After": "1" } });
 
 /** The D1 batch; a retry after it applied (unique checkout id) recovers the bill from the invoice. */
-async function reserve(db: Db, env: Bindings, cart: CartStub, record: CheckoutRecord, holder: string, defer: Defer): Promise<CheckoutBill> {
+async function reserve(db: Db, env: Bindings, cart: CartStub, record: CheckoutRecord, holder: string, resumed: boolean, defer: Defer): Promise<CheckoutBill> {
   const invoiceId = `inv_${record.id.slice("chk_".length)}`;
-  const existing = await loadInvoice(db, invoiceId);
+  // Only a resumed checkout can find its batch already applied (a crash after the batch).
+  const existing = resumed ? await loadInvoice(db, invoiceId) : null;
   if (existing) return billOf(existing.invoice, existing.lines);
   let plan: Awaited<ReturnType<typeof planReservation>>;
   try {
@@ -174,19 +176,20 @@ export async function compensate(db: Db, events: Queue<EventMessage>, storeId: s
   }
 }
 
-/** Success: the invoice collected (or still open while the payment is pending), then the order, once. */
+/** Success: the invoice collected (or still open while the payment is pending) and the cart index completed in one batch, then the order, once. */
 async function complete(db: Db, env: Bindings, record: CheckoutRecord, bill: CheckoutBill, charge: CheckoutCharge, defer: Defer, faults: CheckoutFaults): Promise<CheckoutAnswer> {
   const storeId = record.cart.storeId;
   const paid = charge.status === "succeeded" || charge.status === "none";
+  const orderId = `ord_${record.id.slice("chk_".length)}`;
   const now = nowIso();
-  const collected = sql`UPDATE invoices SET payment_status = ${charge.status === "none" ? "none" : charge.status}, charge_id = ${charge.chargeId},
+  const collected = sql`UPDATE invoices SET payment_status = ${charge.status === "none" ? "none" : charge.status}, charge_id = ${charge.chargeId}, order_id = ${orderId},
       state = ${paid ? "collected" : "open"}, collected_at = ${paid ? now : null}, updated_at = ${now}, version = version + 1
-    WHERE id = ${bill.invoiceId} AND state = 'open' AND charge_id IS NULL`;
+    WHERE id = ${bill.invoiceId} AND state = 'open' AND order_id IS NULL`;
   try {
     const events = await commitBatch(
       db,
       storeId,
-      [batchable(db.$client, db.run(collected)), changedOneRow(db)],
+      [batchable(db.$client, db.run(collected)), changedOneRow(db), db.update(carts).set({ state: "completed", updatedAt: now }).where(and(eq(carts.id, record.cart.id), eq(carts.state, "open")))],
       paid ? [{ type: "invoice.collected", resource_type: "invoice", resource_id: bill.invoiceId, data: { invoice_id: bill.invoiceId, total_cents: bill.totalCents, currency: bill.currency, gift_card_cents: bill.giftCardCents, credit_cents: bill.creditCents, payment_cents: bill.amountDueCents } }] : [],
     );
     defer(publishEvents(env.EVENTS, events));
@@ -196,6 +199,7 @@ async function complete(db: Db, env: Bindings, record: CheckoutRecord, bill: Che
   const placed = await orderStream(env, storeId).placeCheckoutOrder({
     storeId,
     checkoutId: record.id,
+    orderId,
     invoiceId: bill.invoiceId,
     cartId: record.cart.id,
     customerId: bill.customerId,
@@ -209,7 +213,6 @@ async function complete(db: Db, env: Bindings, record: CheckoutRecord, bill: Che
   });
   if (!placed.ok) throw new Error(`The order stream refused a checkout order: ${placed.failure.code}`);
   faults.after?.("order");
-  await db.update(invoices).set({ orderId: placed.order.id }).where(and(eq(invoices.id, bill.invoiceId), sql`${invoices.orderId} IS NULL`));
   return {
     status: 200,
     body: { order_id: placed.order.id, invoice_id: bill.invoiceId, order_url: `/v1/orders/${placed.order.id}`, invoice_url: `/v1/invoices/${bill.invoiceId}`, payment_status: paid ? "paid" : "pending_payment" },

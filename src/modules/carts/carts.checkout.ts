@@ -57,7 +57,7 @@ export type BeginOutcome =
   | { kind: "mismatch" }
   | { kind: "replay"; answer: CheckoutAnswer }
   | { kind: "busy"; retryMs: number }
-  | { kind: "run"; record: CheckoutRecord };
+  | { kind: "run"; record: CheckoutRecord; resumed: boolean };
 
 export type CheckoutPatch = Partial<Pick<CheckoutRecord, "step" | "bill" | "charge">>;
 
@@ -87,7 +87,7 @@ export function begin(
   if (active && active.key !== input.key) return { outcome: { kind: "busy", retryMs: 100 }, changed: null };
   if (active) {
     const resumed = { ...active, holder: input.holder, leaseUntil: input.nowMs + CHECKOUT_LEASE_MS };
-    return { outcome: { kind: "run", record: resumed }, changed: resumed };
+    return { outcome: { kind: "run", record: resumed, resumed: true }, changed: resumed };
   }
   if (!cart) return { outcome: { kind: "not_found" }, changed: null };
   const record: CheckoutRecord = {
@@ -103,5 +103,5 @@ export function begin(
     charge: null,
     answer: null,
   };
-  return { outcome: { kind: "run", record }, changed: record };
+  return { outcome: { kind: "run", record, resumed: false }, changed: record };
 }

@@ -28,7 +28,8 @@ import { type BeginOutcome, CHECKOUT_LEASE_MS, type CheckoutAnswer, type Checkou
 
 const CART = "cart";
 const OUTBOX = "outbox";
-const CHECKOUTS = "checkouts";
+/** One storage key per checkout (`checkout:<idempotency key>`), so a step's record rewrites only itself. */
+const CHECKOUT_PREFIX = "checkout:";
 const RELAY_DELAY_MS = 50;
 
 /**
@@ -49,7 +50,7 @@ export class CartObject extends DurableObject<Bindings> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#state = (await ctx.storage.get<CartState>(CART)) ?? null;
       this.#outbox = (await ctx.storage.get<EventMessage[]>(OUTBOX)) ?? [];
-      this.#checkouts = (await ctx.storage.get<Record<string, CheckoutRecord>>(CHECKOUTS)) ?? {};
+      for (const record of (await ctx.storage.list<CheckoutRecord>({ prefix: CHECKOUT_PREFIX })).values()) this.#checkouts[record.key] = record;
     });
   }
 
@@ -157,10 +158,11 @@ export class CartObject extends DurableObject<Bindings> {
   finishCheckout(key: string, holder: string, answer: CheckoutAnswer, completed: boolean): CartState | null {
     const record = this.#checkouts[key];
     if (!record || record.holder !== holder) return null;
-    this.#checkouts[key] = { ...record, step: "done", holder: null, answer };
+    const done: CheckoutRecord = { ...record, step: "done", holder: null, answer };
+    this.#checkouts[key] = done;
     const state = this.#state;
     if (!completed || !state || state.status !== "open") {
-      void this.ctx.storage.put(CHECKOUTS, this.#checkouts);
+      void this.ctx.storage.put(CHECKOUT_PREFIX + key, done);
       return state;
     }
     const now = new Date().toISOString();
@@ -168,7 +170,7 @@ export class CartObject extends DurableObject<Bindings> {
     const event: EventMessage = { id: newId("evt"), store_id: state.storeId, type: "cart.completed", resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id, order_id: answer.status === 200 ? answer.body.order_id : null, checkout_id: record.id } };
     this.#state = next;
     this.#outbox = [...this.#outbox, event];
-    void this.ctx.storage.put({ [CART]: next, [OUTBOX]: this.#outbox, [CHECKOUTS]: this.#checkouts });
+    void this.ctx.storage.put({ [CART]: next, [OUTBOX]: this.#outbox, [CHECKOUT_PREFIX + key]: done });
     this.#schedule();
     return next;
   }
@@ -178,7 +180,7 @@ export class CartObject extends DurableObject<Bindings> {
     const record = this.#checkouts[key];
     if (!record || record.holder !== holder || record.step !== "started") return;
     delete this.#checkouts[key];
-    void this.ctx.storage.put(CHECKOUTS, this.#checkouts);
+    void this.ctx.storage.delete(CHECKOUT_PREFIX + key);
   }
 
   /** The runner failed (an exception, not a crash): its lease ends now, so a retry resumes at once. */
@@ -189,8 +191,8 @@ export class CartObject extends DurableObject<Bindings> {
   }
 
   #saveCheckout(record: CheckoutRecord) {
-    this.#checkouts = { ...this.#checkouts, [record.key]: record };
-    void this.ctx.storage.put(CHECKOUTS, this.#checkouts);
+    this.#checkouts[record.key] = record;
+    void this.ctx.storage.put(CHECKOUT_PREFIX + record.key, record);
   }
 
   override async alarm(): Promise<void> {

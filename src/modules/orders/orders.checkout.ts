@@ -8,6 +8,8 @@ export interface CheckoutOrderCommand {
   storeId: string;
   /** The checkout's id: the order's idempotency key in the stream, so a resumed checkout makes one order. */
   checkoutId: string;
+  /** Decided by the checkout (derived from its id), so the invoice can name its order before the order exists. */
+  orderId: string;
   invoiceId: string;
   cartId: string;
   customerId: string | null;
@@ -44,7 +46,7 @@ export function checkoutOrder(command: CheckoutOrderCommand, now: string): Order
   const subtotal = addCents(0, ...items.map((l) => l.total_cents));
   const lines = [...items, ...extra];
   return {
-    id: newId("ord"),
+    id: command.orderId,
     status: command.status,
     customer_id: command.customerId,
     currency: command.currency,

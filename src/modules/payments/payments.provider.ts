@@ -58,7 +58,8 @@ export function testCardProvider(db: Db): PaymentProvider {
       const card = TEST_CARDS[input.token];
       const now = nowIso();
       const status = card.outcome === "succeed" ? "succeeded" : card.outcome === "decline" ? "declined" : "pending";
-      await db
+      // One round trip: a new key inserts; a repeated key's no-op update returns the stored charge.
+      const [row] = await db
         .insert(paymentCharges)
         .values({
           id: newId("ch"),
@@ -75,12 +76,8 @@ export function testCardProvider(db: Db): PaymentProvider {
           createdAt: now,
           updatedAt: now,
         })
-        .onConflictDoNothing();
-      const [row] = await db
-        .select()
-        .from(paymentCharges)
-        .where(and(eq(paymentCharges.storeId, input.storeId), eq(paymentCharges.idempotencyKey, input.idempotencyKey)))
-        .limit(1);
+        .onConflictDoUpdate({ target: [paymentCharges.storeId, paymentCharges.idempotencyKey], set: { updatedAt: sql`${paymentCharges.updatedAt}` } })
+        .returning();
       if (!row) throw new PaymentProviderError("The charge was not recorded");
       if (row.amountCents !== input.amountCents || row.currency !== input.currency || row.token !== input.token) {
         throw new PaymentProviderError("This idempotency key was used for another charge");
