@@ -8,6 +8,7 @@ import { customersRouter } from "./modules/customers";
 import { analyticsRouter } from "./modules/analytics";
 import { billingRouter } from "./modules/billing";
 import { campaignsRouter } from "./modules/campaigns";
+import { loyaltyRouter } from "./modules/loyalty";
 import { cartsRouter } from "./modules/carts";
 import { jobsRouter } from "./modules/jobs";
 import { webhooksRouter } from "./modules/webhooks";
@@ -78,7 +79,8 @@ export function createApp() {
     .route("/", jobsRouter(() => JOBS))
     .route("/", webhooksRouter)
     .route("/", campaignsRouter)
-    .route("/", billingRouter);
+    .route("/", billingRouter)
+    .route("/", loyaltyRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -132,6 +134,7 @@ export function createApp() {
       { name: "Webhooks", description: "Endpoints subscribed to the store's events, and their signed deliveries" },
       { name: "Operations", description: "Operator views: the cron jobs and their runs" },
       { name: "Checkout and invoices", description: "Invoices made by checkout, manual collection, and refunds" },
+      { name: "Loyalty", description: "Stamps earned by orders, turned into vouchers, redeemed at checkout" },
       { name: "Brands and discounts", description: "Coupon campaigns: brands, where their coupons are realized, and their discounts" },
       { name: "Fans and coupons", description: "Fans registering for a discount, their email verification, and each issued code's realization at the brand's shop" },
       { name: "Carts", description: "One object per cart: items, discounts, selections, totals and why it cannot check out yet" },

@@ -1,5 +1,6 @@
 import { countCartAdds, countDailyEvents } from "./modules/analytics";
 import { settleInvoicePayments } from "./modules/billing";
+import { earnStamps } from "./modules/loyalty";
 import type { HandlerTable } from "./modules/events";
 import { fanOutWebhooks } from "./modules/webhooks";
 
@@ -10,6 +11,11 @@ import { fanOutWebhooks } from "./modules/webhooks";
 export const EVENT_HANDLERS: HandlerTable = {
   "*": [countDailyEvents, fanOutWebhooks],
   "cart.item_added": [countCartAdds],
+  "order.created": [earnStamps],
+  "order.closed": [earnStamps],
+  "order.shipped": [earnStamps],
+  "order.delivered": [earnStamps],
+  "order.canceled": [earnStamps],
   "payment.succeeded": [settleInvoicePayments],
   "payment.failed": [settleInvoicePayments],
 };

@@ -13,3 +13,4 @@ export * from "../modules/jobs/jobs.tables";
 export * from "../modules/webhooks/webhooks.tables";
 export * from "../modules/campaigns/campaigns.tables";
 export * from "../modules/billing/billing.tables";
+export * from "../modules/loyalty/loyalty.tables";

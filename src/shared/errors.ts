@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   already_confirmed: { status: 409, title: "The email address is already confirmed" },
   insufficient_balance: { status: 409, title: "The balance or usage left no longer covers this" },
   invoice_not_open: { status: 409, title: "Only an open invoice can be collected or failed" },
+  voucher_already_redeemed: { status: 409, title: "The voucher was already redeemed" },
   already_refunded: { status: 409, title: "The invoice is already fully refunded" },
   stale_version: { status: 412, title: "The resource was changed since you read it" },
   payload_too_large: { status: 413, title: "The request body is too large" },

@@ -102,7 +102,7 @@ export function idParam(prefix: string, name = "id") {
 // responses together, so the published contract and the enforced one cannot drift apart.
 // ---------------------------------------------------------------------------------------------
 
-export type RouteKind = "store" | "customer" | "operator" | "public" | "cart" | "storefront";
+export type RouteKind = "store" | "customer" | "operator" | "public" | "cart" | "storefront" | "member";
 
 /** What a route asks of the kit besides the plain `createRoute` fields. */
 export interface KitOptions {

@@ -39,7 +39,7 @@ describe("GET /openapi.json", () => {
     const declaredTags = new Set((doc.tags ?? []).map((t: { name: string }) => t.name));
     const ids = new Set<string>();
     const cart = [{ apiKey: [] }, { customerSession: [] }, { cartToken: [] }];
-    const securityOf = { store: [{ apiKey: [] }], customer: [{ customerSession: [] }], operator: [{ operatorToken: [] }], public: [], cart, storefront: [...cart, {}] };
+    const securityOf = { store: [{ apiKey: [] }], customer: [{ customerSession: [] }], operator: [{ operatorToken: [] }], public: [], cart, storefront: [...cart, {}], member: [{ apiKey: [] }, { customerSession: [] }] };
     for (const { method, path, op } of operations(doc)) {
       const name = `${method.toUpperCase()} ${path}`;
       const record = kitRecord(method, path);

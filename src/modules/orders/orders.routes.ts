@@ -228,6 +228,9 @@ export const ordersRouter = createRouter<AppEnv>()
     const body = c.req.valid("json");
     const idempotency = (await idempotencyClaim(c, "/v1/orders", true))!;
     const { storeId, store } = c.var.principal;
+    // The store's per-line maximum (the same one carts enforce; the settings may be up to 10 s old here).
+    const tooMany = body.lines.flatMap((line, i) => (line.quantity > store.maxItemQuantity ? [{ path: `lines[${i}].quantity`, message: `At most ${store.maxItemQuantity} per line in this store` }] : []));
+    if (tooMany.length > 0) throw new ApiError("validation_failed", "A line's quantity is over the store's maximum", { errors: tooMany });
     const { lines, refusal } = await checkOrderInput(c.var.db, storeId, body);
     const object = orderStream(c.env, storeId);
     // A refusal still goes to the stream: a stored success for this key replays instead.

@@ -1,0 +1,2 @@
+export { loyaltyRouter } from "./loyalty.routes";
+export { earnStamps } from "./loyalty.handlers";
