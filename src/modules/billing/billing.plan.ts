@@ -10,6 +10,7 @@ import { planCouponRedemption, planCouponReversal } from "../coupons";
 import { planCreditDraw, planCreditReversal } from "../credits";
 import type { EventDraft } from "../events";
 import { planGiftCardDraw, planGiftCardReversal } from "../giftcards";
+import { findVoucherById, voucherRedemption, voucherRelease, voucherState } from "../loyalty";
 import type { Write } from "../idempotency";
 import { changeInventory } from "../products";
 import { type InvoiceLineRow, type InvoiceRow, type InvoiceSource, invoiceLines, invoices } from "./billing.tables";
@@ -72,12 +73,21 @@ export async function planReservation(db: Db, env: Pick<Bindings, "ORDER_STREAM"
   }
   let redemptionId: string | null = null;
   const coupon = state.discounts.find((d) => d.kind === "coupon");
-  if (coupon && coupon.kind === "coupon" && totals.discountTotal > 0) {
+  const couponAmount = coupon ? (totals.discounts.find((d) => d.id === coupon.id)?.amount ?? 0) : 0;
+  if (coupon && coupon.kind === "coupon" && couponAmount > 0) {
     const plan = await planCouponRedemption(db, env, storeId, { couponId: coupon.couponId, subtotalCents: totals.subtotal, currency: state.currency, ...(state.customerId ? { customerId: state.customerId } : {}), reference: invoiceId });
-    if (plan.result.discountCents !== totals.discountTotal) throw new ApiError("code_not_applicable", "The coupon changed since it was added; review the cart");
+    if (plan.result.discountCents !== couponAmount) throw new ApiError("code_not_applicable", "The coupon changed since it was added; review the cart");
     redemptionId = plan.result.redemptionId;
     statements.push(...plan.statements);
     events.push(...(plan.events ?? []));
+  }
+  const voucher = state.discounts.find((d) => d.kind === "voucher");
+  if (voucher && voucher.kind === "voucher") {
+    if (!state.customerId) throw new ApiError("code_not_applicable", "A voucher needs its customer's cart");
+    const current = await findVoucherById(db, storeId, voucher.voucherId);
+    if (!current || current.customerId !== state.customerId || voucherState(current) !== "available") throw new ApiError("code_not_applicable", "The voucher was already used or has expired; remove it from the cart");
+    statements.push(...voucherRedemption(db, storeId, voucher.voucherId, state.customerId, invoiceId));
+    events.push({ type: "loyalty.voucher_redeemed", resource_type: "voucher", resource_id: voucher.voucherId, data: { voucher_id: voucher.voucherId, customer_id: state.customerId, reference: invoiceId } });
   }
   const sources: InvoiceSource[] = [];
   let due = totals.grandTotal;
@@ -111,7 +121,8 @@ export async function planReservation(db: Db, env: Pick<Bindings, "ORDER_STREAM"
   const now = nowIso();
   const giftCardCents = sources.filter((s) => s.kind === "gift_card").reduce((a, s) => a + s.amountCents, 0);
   const creditCents = sources.filter((s) => s.kind === "credit").reduce((a, s) => a + s.amountCents, 0);
-  const discountTitle = coupon && coupon.kind === "coupon" ? `Discount (${coupon.code})` : null;
+  const discountTitle = [coupon?.kind === "coupon" ? coupon.code : null, voucher?.kind === "voucher" ? "loyalty voucher" : null].filter(Boolean).join(", ");
+  const discountLabel = discountTitle ? `Discount (${discountTitle})` : null;
   const invoice: InvoiceRow = {
     id: invoiceId,
     storeId,
@@ -134,6 +145,7 @@ export async function planReservation(db: Db, env: Pick<Bindings, "ORDER_STREAM"
     sources: JSON.stringify(sources),
     couponRedemptionId: redemptionId,
     couponCode: coupon && coupon.kind === "coupon" ? coupon.code : null,
+    voucherId: voucher && voucher.kind === "voucher" ? voucher.voucherId : null,
     paymentMethod: method ? method.type : null,
     paymentBrand: method?.brand ?? null,
     paymentLast4: method?.last4 ?? null,
@@ -149,13 +161,13 @@ export async function planReservation(db: Db, env: Pick<Bindings, "ORDER_STREAM"
   };
   const lines: InvoiceLineRow[] = [
     ...state.lines.map((l, i) => line(invoiceId, storeId, i, "item", l.productId, l.title, l.quantity, l.unitPriceCents, l.unitPriceCents * l.quantity)),
-    ...(totals.discountTotal > 0 ? [line(invoiceId, storeId, state.lines.length, "discount", null, discountTitle ?? "Discount", 1, -totals.discountTotal, -totals.discountTotal)] : []),
+    ...(totals.discountTotal > 0 ? [line(invoiceId, storeId, state.lines.length, "discount", null, discountLabel ?? "Discount", 1, -totals.discountTotal, -totals.discountTotal)] : []),
     ...(totals.tax > 0 ? [line(invoiceId, storeId, state.lines.length + 1, "tax", null, "Tax", 1, totals.tax, totals.tax)] : []),
     ...(totals.shipping > 0 ? [line(invoiceId, storeId, state.lines.length + 2, "shipping", null, "Shipping", 1, totals.shipping, totals.shipping)] : []),
   ];
   statements.push(db.insert(invoices).values(invoice), ...lines.map((l) => db.insert(invoiceLines).values(l)));
   events.push({ type: "invoice.created", resource_type: "invoice", resource_id: invoiceId, data: { invoice_id: invoiceId, cart_id: state.id, customer_id: state.customerId, total_cents: totals.grandTotal, currency: state.currency, state: "open" } });
-  const bill: CheckoutBill = billOf(invoice, lines, discountTitle);
+  const bill: CheckoutBill = billOf(invoice, lines, discountLabel);
   return { statements, events, bill, cart: state };
 }
 
@@ -206,6 +218,7 @@ export async function planCompensation(db: Db, invoice: InvoiceRow, lines: Invoi
   }
   const parts: Array<Write<unknown>> = [];
   if (invoice.couponRedemptionId) parts.push(await planCouponReversal(db, invoice.storeId, invoice.couponRedemptionId));
+  if (invoice.voucherId) statements.push(...voucherRelease(db, invoice.storeId, invoice.voucherId, invoice.id));
   for (const source of JSON.parse(invoice.sources) as InvoiceSource[]) {
     if (source.kind === "gift_card") parts.push(await planGiftCardReversal(db, invoice.storeId, { ledgerEntryId: source.ledgerEntryId!, amountCents: source.amountCents, reference: `payment_failed:${invoice.id}` }));
     if (source.kind === "credit") parts.push(await planCreditReversal(db, invoice.storeId, { ledgerEntryId: source.ledgerEntryId!, amountCents: source.amountCents, reference: `payment_failed:${invoice.id}` }));

@@ -41,6 +41,8 @@ export const invoices = sqliteTable(
     sources: text("sources").notNull().default("[]"),
     couponRedemptionId: text("coupon_redemption_id"),
     couponCode: text("coupon_code"),
+    /** A loyalty voucher the checkout redeemed (given back if the payment fails). */
+    voucherId: text("voucher_id"),
     paymentMethod: text("payment_method"),
     paymentBrand: text("payment_brand"),
     paymentLast4: text("payment_last4"),

@@ -134,11 +134,15 @@ export function removePaymentMethod(state: CartState, methodId: string, now: str
   return { state: next, events: [event(next, "cart.payment_method_removed", { cart_id: state.id, payment_method_id: methodId }, now)] };
 }
 
-export type NewDiscount = Omit<Extract<CartDiscount, { kind: "coupon" }>, "id" | "addedAt"> | Omit<Extract<CartDiscount, { kind: "gift_card" }>, "id" | "addedAt">;
+export type NewDiscount =
+  | Omit<Extract<CartDiscount, { kind: "coupon" }>, "id" | "addedAt">
+  | Omit<Extract<CartDiscount, { kind: "gift_card" }>, "id" | "addedAt">
+  | Omit<Extract<CartDiscount, { kind: "voucher" }>, "id" | "addedAt">;
 
 export function addDiscount(state: CartState, discount: NewDiscount, now: string): Change | CartRefusal {
   if (discount.kind === "coupon" && state.discounts.some((d) => d.kind === "coupon")) return refuse("conflict", "A coupon is already applied; remove it first");
   if (discount.kind === "gift_card" && state.discounts.some((d) => d.kind === "gift_card" && d.giftCardId === discount.giftCardId)) return refuse("conflict", "This gift card is already applied");
+  if (discount.kind === "voucher" && state.discounts.some((d) => d.kind === "voucher")) return refuse("conflict", "A voucher is already applied; remove it first");
   if (discount.kind === "gift_card" && state.discounts.filter((d) => d.kind === "gift_card").length >= MAX_GIFT_CARDS) return refuse("conflict", `At most ${MAX_GIFT_CARDS} gift cards per cart`);
   const id = newId("cdi");
   const next = bump({ ...state, discounts: [...state.discounts, { ...discount, id, addedAt: now } as CartDiscount] }, now);

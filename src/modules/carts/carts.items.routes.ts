@@ -4,6 +4,7 @@ import { etag } from "../../shared/versioning";
 import { findCouponByCode, notApplicable, validateCoupon } from "../coupons";
 import { findSpendableByCode } from "../giftcards";
 import { codeCaller, takeCodeAttempt } from "../limits";
+import { findVoucherByCode, voucherState } from "../loyalty";
 import { cartRoute } from "./carts.auth";
 import { cartObject } from "./carts.object";
 import { presentCart } from "./carts.present";
@@ -58,7 +59,7 @@ const addDiscountRoute = cartRoute({
   tags,
   summary: "Apply a coupon code or a gift card code",
   description:
-    "A client never sends an amount: every discount is a server-side code. A coupon takes its discount off the subtotal (one per cart); a gift card reduces the amount due (up to 5). Every unusable code gets the same 422 `code_not_applicable`; attempts count toward the store's 10-a-minute code limit per caller (429).",
+    "A client never sends an amount: every discount is a server-side code. A coupon takes its discount off the subtotal (one per cart); a loyalty voucher too (one per cart, its customer's cart only, redeemed by checkout); a gift card reduces the amount due (up to 5). Every unusable code gets the same 422 `code_not_applicable`; attempts count toward the store's 10-a-minute code limit per caller (429).",
   request: { params: CartParams, ...jsonRequest(CartDiscountBody) },
   responses: { 201: { ...jsonContent(Cart, "The cart"), headers: ETagHeader } },
   errors: [409, 422, 429],
@@ -105,12 +106,17 @@ export const cartItemsRouter = createRouter<AppEnv>()
     const { code } = c.req.valid("json");
     const coupon = await findCouponByCode(c.var.db, cart.storeId, code);
     let state;
+    let voucher;
     if (coupon) {
       const use = { subtotalCents: cartTotals(cart).subtotal, currency: cart.currency, customerId: cart.customerId ?? undefined };
       await validateCoupon(c.var.db, c.env, cart.storeId, code, use);
       state = unwrap(
         await cartObject(c.env, id).addDiscount(cartAccess(caller, id), { kind: "coupon", couponId: coupon.id, code: coupon.code, percentOff: coupon.percentOff, amountOffCents: coupon.amountOffCents, minSubtotalCents: coupon.minSubtotalCents }),
       );
+    } else if (/^[0-9A-Fa-f-\s]{16,24}$/.test(code) && (voucher = await findVoucherByCode(c.var.db, cart.storeId, code))) {
+      // A loyalty voucher: only on its customer's cart, available, and (an amount off) in the cart's currency.
+      if (voucher.customerId !== cart.customerId || voucherState(voucher) !== "available" || (voucher.currency !== null && voucher.currency !== cart.currency)) throw notApplicable();
+      state = unwrap(await cartObject(c.env, id).addDiscount(cartAccess(caller, id), { kind: "voucher", voucherId: voucher.id, code: voucher.code, percentOff: voucher.percentOff, amountOffCents: voucher.amountOffCents }));
     } else {
       const card = await findSpendableByCode(c.var.db, cart.storeId, code);
       if (!card || card.currency !== cart.currency) throw notApplicable();

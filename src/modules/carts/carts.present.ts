@@ -24,7 +24,7 @@ export function presentCart(state: CartState) {
     discounts: state.discounts.map((d) => ({
       id: d.id,
       kind: d.kind,
-      code: d.kind === "coupon" ? d.code : `••••${d.last4}`,
+      code: d.kind === "gift_card" ? `••••${d.last4}` : d.code,
       amount_cents: amounts.get(d.id) ?? 0,
     })),
     addresses: state.addresses

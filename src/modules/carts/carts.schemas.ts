@@ -74,7 +74,7 @@ export const Cart = z
     discounts: z.array(
       z.object({
         id: z.string(),
-        kind: z.enum(["coupon", "gift_card"]),
+        kind: z.enum(["coupon", "gift_card", "voucher"]),
         code: z.string().openapi({ description: "The coupon code, or the gift card's last four as `••••XXXX`" }),
         amount_cents: Money.openapi({ description: "What it takes off now (a gift card: off the amount due)" }),
       }),

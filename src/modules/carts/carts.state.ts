@@ -33,7 +33,8 @@ export interface CartLine {
 
 export type CartDiscount =
   | { id: string; kind: "coupon"; couponId: string; code: string; percentOff: number | null; amountOffCents: number | null; minSubtotalCents: number | null; addedAt: string }
-  | { id: string; kind: "gift_card"; giftCardId: string; last4: string; balanceCents: number; addedAt: string };
+  | { id: string; kind: "gift_card"; giftCardId: string; last4: string; balanceCents: number; addedAt: string }
+  | { id: string; kind: "voucher"; voucherId: string; code: string; percentOff: number | null; amountOffCents: number | null; addedAt: string };
 
 export interface CartAddress {
   id: string;
@@ -101,8 +102,8 @@ export function taxCents(taxableCents: number, rateBps: number): number {
 export function cartTotals(state: Pick<CartState, "lines" | "discounts" | "settings">) {
   const subtotal = state.lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
   const discounts = state.discounts.map((d) => {
-    if (d.kind !== "coupon") return { id: d.id, amount: 0 };
-    const applies = d.minSubtotalCents === null || subtotal >= d.minSubtotalCents;
+    if (d.kind === "gift_card") return { id: d.id, amount: 0 };
+    const applies = d.kind === "voucher" || d.minSubtotalCents === null || subtotal >= d.minSubtotalCents;
     return { id: d.id, amount: applies ? discountCents(d, subtotal) : 0 };
   });
   const discountTotal = Math.min(subtotal, discounts.reduce((sum, d) => sum + d.amount, 0));

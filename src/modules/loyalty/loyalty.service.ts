@@ -182,3 +182,32 @@ export async function redeemVoucher(db: Db, storeId: string, id: string, custome
     refused: (error) => (isBatchGuardFailure(error) ? new ApiError("voucher_already_redeemed", "This voucher was already redeemed") : undefined),
   };
 }
+
+/** A voucher by the code a customer typed (case and dashes ignored). */
+export async function findVoucherByCode(db: Db, storeId: string, code: string): Promise<VoucherRow | null> {
+  const [row] = await db.select().from(vouchers).where(and(eq(vouchers.storeId, storeId), eq(vouchers.code, code.replace(/[\s-]+/g, "").toUpperCase()))).limit(1);
+  return row ?? null;
+}
+
+/** Checkout's batch: the voucher redeemed for this invoice, guarded (unredeemed, unexpired, the cart's customer's). */
+export function voucherRedemption(db: Db, storeId: string, voucherId: string, customerId: string, reference: string) {
+  const now = nowIso();
+  return [
+    batchable(
+      db.$client,
+      db.run(sql`UPDATE vouchers SET redeemed_at = ${now}, redeemed_reference = ${reference}
+        WHERE id = ${voucherId} AND store_id = ${storeId} AND customer_id = ${customerId} AND redeemed_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`),
+    ),
+    changedOneRow(db),
+  ];
+}
+
+/** A failed payment gives the voucher back (only the redemption this invoice made). */
+export function voucherRelease(db: Db, storeId: string, voucherId: string, reference: string) {
+  return [batchable(db.$client, db.run(sql`UPDATE vouchers SET redeemed_at = NULL, redeemed_reference = NULL WHERE id = ${voucherId} AND store_id = ${storeId} AND redeemed_reference = ${reference}`))];
+}
+
+export async function findVoucherById(db: Db, storeId: string, id: string): Promise<VoucherRow | null> {
+  const [row] = await db.select().from(vouchers).where(and(eq(vouchers.storeId, storeId), eq(vouchers.id, id))).limit(1);
+  return row ?? null;
+}

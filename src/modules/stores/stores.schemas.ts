@@ -23,7 +23,7 @@ export const Store = z
       stored_value_order: z.enum(["gift_cards_first", "credit_first"]).openapi({ description: "Which checkout draws first after discounts: the cart's gift cards (default) or the customer's store credit" }),
       free_shipping_over_cents: z.number().int().nullable().openapi({ example: 5000, description: "Discounted subtotal from which shipping is free; null: never" }),
       cart_expiry_seconds: z.number().int().openapi({ example: 604800, description: "An idle cart expires after this long (default 7 days)" }),
-      max_item_quantity: z.number().int().openapi({ example: 100, description: "Most units of one product in a cart" }),
+      max_item_quantity: z.number().int().openapi({ example: 100, description: "Most units of one product in a cart or an order line" }),
       draft_expiry_days: z.number().int().nullable().openapi({ example: 30, description: "Drafts older than this are canceled (reason `expired`) by the hourly cron; null: never" }),
     },
     version: z.number().int().openapi({ example: 1 }),
