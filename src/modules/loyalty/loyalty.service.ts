@@ -91,7 +91,8 @@ export async function loyaltyAccount(db: Db, secret: SecretSource, storeId: stri
   const keyset = await paginate(secret, `stamp_ledger:${storeId}:${customerId}`, page, stampLedger);
   const now = nowIso();
   const owned = and(eq(vouchers.storeId, storeId), eq(vouchers.customerId, customerId));
-  const [[account], ledger, available, redeemed, expired, counts, program] = await Promise.all([
+  // One D1 round trip for the whole view (a batch of reads).
+  const [[account], ledger, available, redeemed, expired, counts, [program]] = await db.batch([
     db.select().from(loyaltyAccounts).where(and(eq(loyaltyAccounts.storeId, storeId), eq(loyaltyAccounts.customerId, customerId))).limit(1),
     db.select().from(stampLedger).where(and(eq(stampLedger.storeId, storeId), eq(stampLedger.customerId, customerId), keyset.where)).orderBy(...keyset.orderBy).limit(keyset.limit),
     db.select().from(vouchers).where(and(owned, isNull(vouchers.redeemedAt), or(isNull(vouchers.expiresAt), gt(vouchers.expiresAt, now)))).orderBy(desc(vouchers.createdAt)).limit(100),
@@ -105,7 +106,7 @@ export async function loyaltyAccount(db: Db, secret: SecretSource, storeId: stri
       })
       .from(vouchers)
       .where(owned),
-    currentProgram(db, storeId),
+    db.select().from(loyaltyPrograms).where(eq(loyaltyPrograms.storeId, storeId)).orderBy(desc(loyaltyPrograms.version)).limit(1),
   ]);
   return {
     customer_id: customerId,
