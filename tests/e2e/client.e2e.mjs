@@ -80,6 +80,19 @@ try {
   const lookup = await shop.POST("/v1/gift-cards/lookup", { body: { code: card.data.code } });
   assert.equal(lookup.data?.balance_cents, 2500);
 
+  // A whole checkout through the typed client, with the cart's own token, then the invoice.
+  const opened = await createEdgeshopClient({ baseUrl }).POST("/v1/carts", { body: { store_id: created.data.store.id, email: "e2e-buyer@example.com" } });
+  assert.equal(opened.response.status, 201, JSON.stringify(opened.error));
+  const cart = createEdgeshopClient({ baseUrl, token: opened.data.cart_token });
+  const cartPath = { params: { path: { id: opened.data.id } } };
+  assert.equal((await cart.POST("/v1/carts/{id}/items", { ...cartPath, body: { product_id: product.data.id, quantity: 1 } })).response.status, 201);
+  assert.ok((await cart.POST("/v1/carts/{id}/addresses", { ...cartPath, body: { line1: "1 E2E St", city: "Sydney", country: "AU" } })).response.ok);
+  assert.ok((await cart.POST("/v1/carts/{id}/payment-methods", { ...cartPath, body: { type: "test_card", token: "tok_visa" } })).response.ok);
+  const bought = await cart.POST("/v1/carts/{id}/checkout", cartPath);
+  assert.equal(bought.data?.payment_status, "paid", JSON.stringify(bought.error));
+  const invoice = await shop.GET("/v1/invoices/{id}", { params: { path: { id: bought.data.invoice_id } } });
+  assert.equal(invoice.data?.state, "collected");
+
   // A coupon campaign: a fan's code is realized, signed, at a local realizer through the queue.
   const sink = await startSink();
   const brand = await shop.POST("/v1/brands", { body: { name: "E2E brand", realizer_url: `${sink.url}/e2e/realize` } });
@@ -104,7 +117,7 @@ try {
   assert.equal(new Webhook(brand.data.secret).verify(delivery.body, delivery.headers).code, fan.data.coupon.code);
   await sink.close();
 
-  console.log("e2e: store, product (If-Match update), customer, order (confirm), coupon, gift card, campaign (fan, realization): all through the typed client");
+  console.log("e2e: store, product (If-Match update), customer, order (confirm), coupon, gift card, checkout (cart token), campaign (fan, realization): all through the typed client");
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
