@@ -1,4 +1,4 @@
-import { countCartAdds, countDailyEvents } from "./modules/analytics";
+import { countCartAdds, countDailyEvents, rollUpSales } from "./modules/analytics";
 import { settleInvoicePayments } from "./modules/billing";
 import { earnStamps } from "./modules/loyalty";
 import type { HandlerTable } from "./modules/events";
@@ -11,6 +11,9 @@ import { fanOutWebhooks } from "./modules/webhooks";
 export const EVENT_HANDLERS: HandlerTable = {
   "*": [countDailyEvents, fanOutWebhooks],
   "cart.item_added": [countCartAdds],
+  "invoice.collected": [rollUpSales],
+  "refund.created": [rollUpSales],
+  "customer.created": [rollUpSales],
   "order.created": [earnStamps],
   "order.closed": [earnStamps],
   "order.shipped": [earnStamps],

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { EventHandler } from "../events";
-import { cartItemAdds, dailyEventCounts } from "./analytics.tables";
+import { cartItemAdds, dailyEventCounts, salesDaily } from "./analytics.tables";
 
 /** Counts every event per store, UTC day (of the event, not of its delivery) and type. */
 export const countDailyEvents: EventHandler = {
@@ -35,6 +35,49 @@ export const countCartAdds: EventHandler = {
         .onConflictDoUpdate({
           target: [cartItemAdds.storeId, cartItemAdds.day, cartItemAdds.productId],
           set: { adds: sql`${cartItemAdds.adds} + 1`, quantity: sql`${cartItemAdds.quantity} + ${quantity}` },
+        }),
+    ];
+  },
+};
+
+const cents = (value: unknown) => (Number.isSafeInteger(value) ? (value as number) : 0);
+
+/**
+ * The sales rollups: one upsert per event into (store, UTC day of the event, currency). The bus
+ * applies each (handler, event) once, so a redelivered event never counts twice.
+ */
+export const rollUpSales: EventHandler = {
+  name: "analytics.sales_daily",
+  async handle(event, { db }) {
+    const day = event.created_at.slice(0, 10);
+    const data = event.data as Record<string, unknown>;
+    const zero = { orders: 0, revenueCents: 0, discountCents: 0, refundsCents: 0, refunds: 0, giftCardCents: 0, creditCents: 0, newCustomers: 0 };
+    let row: typeof zero & { currency: string };
+    if (event.type === "invoice.collected" && typeof data.currency === "string") {
+      row = { ...zero, currency: data.currency, orders: 1, revenueCents: cents(data.total_cents), discountCents: cents(data.discount_cents), giftCardCents: cents(data.gift_card_cents), creditCents: cents(data.credit_cents) };
+    } else if (event.type === "refund.created" && typeof data.currency === "string") {
+      row = { ...zero, currency: data.currency, refunds: 1, refundsCents: cents(data.amount_cents) };
+    } else if (event.type === "customer.created") {
+      row = { ...zero, currency: "", newCustomers: 1 };
+    } else {
+      return [];
+    }
+    return [
+      db
+        .insert(salesDaily)
+        .values({ storeId: event.store_id, day, ...row })
+        .onConflictDoUpdate({
+          target: [salesDaily.storeId, salesDaily.day, salesDaily.currency],
+          set: {
+            orders: sql`${salesDaily.orders} + ${row.orders}`,
+            revenueCents: sql`${salesDaily.revenueCents} + ${row.revenueCents}`,
+            discountCents: sql`${salesDaily.discountCents} + ${row.discountCents}`,
+            refundsCents: sql`${salesDaily.refundsCents} + ${row.refundsCents}`,
+            refunds: sql`${salesDaily.refunds} + ${row.refunds}`,
+            giftCardCents: sql`${salesDaily.giftCardCents} + ${row.giftCardCents}`,
+            creditCents: sql`${salesDaily.creditCents} + ${row.creditCents}`,
+            newCustomers: sql`${salesDaily.newCustomers} + ${row.newCustomers}`,
+          },
         }),
     ];
   },

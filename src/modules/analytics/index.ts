@@ -1,2 +1,2 @@
-export { countCartAdds, countDailyEvents } from "./analytics.handlers";
+export { countCartAdds, countDailyEvents, rollUpSales } from "./analytics.handlers";
 export { analyticsRouter } from "./analytics.routes";

@@ -190,7 +190,16 @@ async function complete(db: Db, env: Bindings, record: CheckoutRecord, bill: Che
       db,
       storeId,
       [batchable(db.$client, db.run(collected)), changedOneRow(db), db.update(carts).set({ state: "completed", updatedAt: now }).where(and(eq(carts.id, record.cart.id), eq(carts.state, "open")))],
-      paid ? [{ type: "invoice.collected", resource_type: "invoice", resource_id: bill.invoiceId, data: { invoice_id: bill.invoiceId, total_cents: bill.totalCents, currency: bill.currency, gift_card_cents: bill.giftCardCents, credit_cents: bill.creditCents, payment_cents: bill.amountDueCents } }] : [],
+      paid
+        ? [
+            {
+              type: "invoice.collected",
+              resource_type: "invoice",
+              resource_id: bill.invoiceId,
+              data: { invoice_id: bill.invoiceId, customer_id: bill.customerId, currency: bill.currency, total_cents: bill.totalCents, discount_cents: bill.discountCents, tax_cents: bill.taxCents, shipping_cents: bill.shippingCents, gift_card_cents: bill.giftCardCents, credit_cents: bill.creditCents, payment_cents: bill.amountDueCents },
+            },
+          ]
+        : [],
     );
     defer(publishEvents(env.EVENTS, events));
   } catch (error) {

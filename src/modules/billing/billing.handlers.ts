@@ -5,7 +5,7 @@ import { batchable, changedOneRow, isBatchGuardFailure } from "../../shared/d1";
 import { nowIso } from "../../shared/time";
 import { type EventHandler, type EventMessage, appendEventStatements, newEvent, publishEvents } from "../events";
 import { compensate } from "./billing.checkout";
-import { followOrder } from "./billing.service";
+import { collectedEventData, followOrder } from "./billing.service";
 import { invoices } from "./billing.tables";
 
 /**
@@ -21,7 +21,7 @@ export async function settleInvoiceForCharge(db: Db, env: Pick<Bindings, "EVENTS
   if (outcome === "succeeded") {
     if (invoice.state === "open") {
       const now = nowIso();
-      const events = [newEvent(storeId, { type: "invoice.collected", resource_type: "invoice", resource_id: invoice.id, data: { invoice_id: invoice.id, total_cents: invoice.totalCents, currency: invoice.currency, charge_id: chargeId } })];
+      const events = [newEvent(storeId, { type: "invoice.collected", resource_type: "invoice", resource_id: invoice.id, data: collectedEventData(invoice, { charge_id: chargeId }) })];
       try {
         await db.batch([
           batchable(db.$client, db.run(sql`UPDATE invoices SET state = 'collected', payment_status = 'succeeded', collected_at = ${now}, updated_at = ${now}, version = version + 1 WHERE id = ${invoice.id} AND state = 'open'`)),

@@ -11,6 +11,23 @@ import { orderStream } from "../orders";
 import { compensate } from "./billing.checkout";
 import { type InvoiceLineRow, type InvoiceRow, type RefundRow, invoiceLines, invoices, refunds } from "./billing.tables";
 
+/** What `invoice.collected` carries: enough for the sales rollups without reading the invoice. */
+export function collectedEventData(invoice: Pick<InvoiceRow, "id" | "customerId" | "currency" | "totalCents" | "discountCents" | "taxCents" | "shippingCents" | "giftCardCents" | "creditCents" | "paymentCents">, extra: Record<string, unknown> = {}) {
+  return {
+    invoice_id: invoice.id,
+    customer_id: invoice.customerId,
+    currency: invoice.currency,
+    total_cents: invoice.totalCents,
+    discount_cents: invoice.discountCents,
+    tax_cents: invoice.taxCents,
+    shipping_cents: invoice.shippingCents,
+    gift_card_cents: invoice.giftCardCents,
+    credit_cents: invoice.creditCents,
+    payment_cents: invoice.paymentCents,
+    ...extra,
+  };
+}
+
 export const invoiceNotFound = () => new ApiError("not_found", "No such invoice in this store");
 
 export function presentInvoice(row: InvoiceRow) {
@@ -112,6 +129,7 @@ async function commitEvents(db: Db, storeId: string, statements: Parameters<Db["
  * The order follows: a `confirmed` (awaiting payment) order is closed (paid).
  */
 export async function collectInvoice(db: Db, env: Bindings, storeId: string, id: string, defer: (p: Promise<unknown>) => void) {
+  const before = await getInvoice(db, storeId, id);
   const now = nowIso();
   try {
     await commitEvents(
@@ -121,7 +139,7 @@ export async function collectInvoice(db: Db, env: Bindings, storeId: string, id:
         batchable(db.$client, db.run(sql`UPDATE invoices SET state = 'collected', collected_at = ${now}, updated_at = ${now}, version = version + 1 WHERE id = ${id} AND store_id = ${storeId} AND state = 'open'`)),
         changedOneRow(db),
       ],
-      [{ type: "invoice.collected", resource_type: "invoice", resource_id: id, data: { invoice_id: id, manual: true } }],
+      [{ type: "invoice.collected", resource_type: "invoice", resource_id: id, data: collectedEventData(before, { manual: true }) }],
       env.EVENTS,
       defer,
     );
