@@ -30,6 +30,15 @@ describe("loyalty vouchers at checkout", () => {
     }
     const other = await readyCart(store, [{ product_id: item, quantity: 1 }], { customerId: cus });
     expectProblem(await call("POST", `/v1/carts/${other}/discounts`, { token: store.key, body: { code: voucher.code } }), 422, "code_not_applicable");
+    // Two concurrent checkouts (two keys) of a cart holding a fresh voucher: one order, one redemption.
+    const twice = (await call("POST", `/v1/customers/${cus}/vouchers`, { token: store.key, body: { reason: "promo", amount_off_cents: 300 } })).body;
+    const racing = await readyCart(store, [{ product_id: item, quantity: 1 }], { customerId: cus });
+    await call("POST", `/v1/carts/${racing}/discounts`, { token: store.key, body: { code: twice.code } });
+    const both = await Promise.all([checkout(store, racing), checkout(store, racing)]);
+    expect(both.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(both.find((r) => r.status === 200)!.body.payment_status).toBe("paid");
+    const used = (await call("GET", `/v1/customers/${cus}/loyalty`, { token: store.key })).body.vouchers.redeemed.filter((v: { id: string }) => v.id === twice.id);
+    expect(used).toHaveLength(1);
     const stranger = await readyCart(store, [{ product_id: item, quantity: 1 }]);
     const fresh = (await call("POST", `/v1/customers/${cus}/vouchers`, { token: store.key, body: { reason: "promo", amount_off_cents: 500 } })).body;
     expectProblem(await call("POST", `/v1/carts/${stranger}/discounts`, { token: store.key, body: { code: fresh.code } }), 422, "code_not_applicable");
