@@ -1,5 +1,6 @@
 import type { Bindings } from "./context";
 import { createDb } from "./db/client";
+import { resumeStalledCheckouts } from "./modules/billing";
 import { requeueStuckRealizations } from "./modules/campaigns";
 import { reconcileCartIndex } from "./modules/carts";
 import { expireCoupons } from "./modules/coupons";
@@ -31,6 +32,7 @@ export const JOBS: readonly Job[] = [
   // Sweeps for work a crash left between a commit and its outbound step (older than a minute).
   { name: "events.republish", cron: EVERY_MINUTE, run: async (env) => ({ republished: await sweepUnpublishedEvents(createDb(env.DB), env.EVENTS) }) },
   { name: "webhooks.requeue_stuck", cron: EVERY_MINUTE, run: (env, now) => requeueStuckDeliveries(env, now) },
+  { name: "checkouts.resume_stalled", cron: EVERY_MINUTE, run: (env, now) => resumeStalledCheckouts(env, now) },
   { name: "coupon_realizations.requeue_stuck", cron: EVERY_MINUTE, run: (env, now) => requeueStuckRealizations(env, now) },
   { name: "emails.resend_stranded", cron: EVERY_MINUTE, run: async (env) => ({ resent: await resendStrandedDeliveries(createDb(env.DB), env.EMAIL_OUTBOX) }) },
   // Expiry and retention.

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { checkoutCart } from "../../src/modules/billing";
+import { checkoutCart, resumeStalledCheckouts } from "../../src/modules/billing";
 import { call, createStore, expectProblem, unique } from "../helpers";
 import { checkout, count, inventory, product, readyCart } from "./support";
 
@@ -87,4 +87,21 @@ describe("POST /v1/carts/{id}/checkout", () => {
       expect(await inventory(mug)).toBe(2);
     });
   }
+
+  it("a checkout abandoned after its batch (no retry) is finished by the resume cron: one charge, one order", async () => {
+    const store = await createStore();
+    const mug = await product(store.key, { inventory: 3 });
+    const cartId = await readyCart(store, [{ product_id: mug, quantity: 1 }]);
+    const db = createDb(env.DB);
+    const caller = { kind: "store" as const, storeId: store.id, credentialId: store.keyId };
+    const defer = (p: Promise<unknown>) => createExecutionContext().waitUntil(p.catch(() => undefined));
+    await expect(checkoutCart(db, env, caller, cartId, { key: unique("gone"), requestHash: "h" }, defer, { after: () => { throw new Error("injected crash"); } })).rejects.toThrow(/injected/);
+    expect(await resumeStalledCheckouts(env)).toEqual({ resumed: 0 }); // not two minutes old yet
+    await env.DB.prepare("UPDATE invoices SET created_at = ? WHERE store_id = ?").bind(new Date(Date.now() - 180_000).toISOString(), store.id).run();
+    expect(await resumeStalledCheckouts(env)).toEqual({ resumed: 1 });
+    expect(await resumeStalledCheckouts(env)).toEqual({ resumed: 0 });
+    expect(await count("SELECT count(*) AS n FROM payment_charges WHERE store_id = ?", store.id)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM invoices WHERE store_id = ? AND state = 'collected' AND order_id IS NOT NULL", store.id)).toBe(1);
+    expect((await call("GET", "/v1/orders", { token: store.key })).body.data).toHaveLength(1);
+  });
 });

@@ -1,3 +1,4 @@
 export { billingRouter } from "./billing.routes";
 export { type CheckoutFaults, checkoutCart } from "./billing.checkout";
 export { settleInvoicePayments } from "./billing.handlers";
+export { resumeStalledCheckouts } from "./billing.jobs";

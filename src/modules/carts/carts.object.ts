@@ -175,6 +175,14 @@ export class CartObject extends DurableObject<Bindings> {
     return next;
   }
 
+  /** The key of checkout `checkoutId` if it is unfinished and nobody holds it (its runner died), for the resume sweep. */
+  stalledCheckout(checkoutId: string): { key: string; requestHash: string } | null {
+    for (const record of Object.values(this.#checkouts)) {
+      if (record.id === checkoutId && record.step !== "done" && record.leaseUntil <= Date.now()) return { key: record.key, requestHash: record.requestHash };
+    }
+    return null;
+  }
+
   /** Forgets a checkout refused before anything was written (the same key may run again later). */
   abandonCheckout(key: string, holder: string): void {
     const record = this.#checkouts[key];
