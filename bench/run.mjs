@@ -191,11 +191,16 @@ function findWorkerdPid() {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmd.includes("workerd") && cmd.includes("serve")) candidates.push(Number(entry));
+      if (!cmd.includes("workerd") || !cmd.includes("serve")) continue;
+      // Ours is our child (miniflare spawns it): another checkout's bench may run a workerd too.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      candidates.push({ pid: Number(entry), mine: ppid === process.pid });
     } catch {}
   }
-  // The newest workerd is ours (miniflare started it a moment ago).
-  return candidates.sort((a, b) => b - a)[0] ?? null;
+  const mine = candidates.filter((c) => c.mine);
+  // Otherwise the newest workerd (miniflare started it a moment ago).
+  return (mine.length > 0 ? mine : candidates).sort((a, b) => b.pid - a.pid)[0]?.pid ?? null;
 }
 
 /** Waits until workerd uses under 5 % of a core for two seconds in a row (at most 180 s). */
