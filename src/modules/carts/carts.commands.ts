@@ -41,15 +41,17 @@ export function checkVersion(state: CartState, expected: number | undefined): Ca
 
 /** Adds items all or nothing; a product already in the cart raises its quantity. */
 export function addItems(state: CartState, items: Array<{ product: ProductSnapshot; quantity: number }>, now: string): Change | CartRefusal {
-  const lines = state.lines.map((l) => ({ ...l }));
+  // A new array, and a new object only for the lines that change (storage writes just those).
+  const lines = [...state.lines];
   const errors: Array<{ path: string; message: string }> = [];
   items.forEach(({ product, quantity }, i) => {
     if (!product.live || product.storeId !== state.storeId) return errors.push({ path: `items[${i}].product_id`, message: "No such product in this store" });
     if (product.currency !== state.currency) return errors.push({ path: `items[${i}].product_id`, message: `The product is priced in ${product.currency}, the cart in ${state.currency}` });
-    const line = lines.find((l) => l.productId === product.id);
+    const at = lines.findIndex((l) => l.productId === product.id);
+    const line = at >= 0 ? lines[at] : undefined;
     const total = (line?.quantity ?? 0) + quantity;
     if (total > state.settings.maxItemQuantity) return errors.push({ path: `items[${i}].quantity`, message: `At most ${state.settings.maxItemQuantity} of one product per cart` });
-    if (line) Object.assign(line, { quantity: total, title: product.title, unitPriceCents: product.priceCents, inventory: product.inventory, live: true });
+    if (line) lines[at] = { ...line, quantity: total, title: product.title, unitPriceCents: product.priceCents, inventory: product.inventory, live: true };
     else lines.push({ id: newId("cli"), productId: product.id, title: product.title, unitPriceCents: product.priceCents, quantity, inventory: product.inventory, live: true, addedAt: now });
     return undefined;
   });

@@ -25,32 +25,56 @@ import {
 } from "./carts.commands";
 import type { CartAddress, CartPaymentMethod, CartSettings, CartState, ProductSnapshot } from "./carts.state";
 import { type BeginOutcome, CHECKOUT_LEASE_MS, type CheckoutAnswer, type CheckoutPatch, type CheckoutRecord, activeCheckout, begin } from "./carts.checkout";
+import { CartStore, type OutboxEntry } from "./carts.storage";
 
-const CART = "cart";
-const OUTBOX = "outbox";
 /** One storage key per checkout (`checkout:<idempotency key>`), so a step's record rewrites only itself. */
 const CHECKOUT_PREFIX = "checkout:";
-const RELAY_DELAY_MS = 50;
+
+/**
+ * A command's events are sent this long after the first undelivered one (an in-memory timer), so
+ * the events of a busy cart share one `sendBatch`. Each event is in the outbox in the same
+ * transaction as its change, and a durable alarm at most RELAY_FALLBACK_MS away relays whatever an
+ * evicted object's timer did not: at least once (the log and the bus dedupe by event id).
+ */
+export const RELAY_DELAY_MS = 500;
+export const RELAY_FALLBACK_MS = 30_000;
+const RELAY_BACKOFF_MAX_MS = 5 * 60 * 1000;
+/** Queues take up to 100 messages and 256 KB per sendBatch; stay under both. */
+const SEND_BATCH_MESSAGES = 100;
+const SEND_BATCH_BYTES = 200_000;
 
 /**
  * One per cart: the single writer of its state (lines, discounts, addresses, payment methods,
  * selections, version). Every command runs without an await between reading and writing the state,
- * so concurrent commands serialize; the state and the command's events (an outbox) are written in one
- * `put`, which the output gate makes durable before the answer leaves. The alarm relays the outbox to
- * the `order-events` queue (whose consumer appends to the D1 event log and publishes on the bus) and
- * expires the cart when it has been idle for the store's `cart_expiry_seconds`.
+ * so concurrent commands serialize; the command's changed rows and its events (the outbox) commit in
+ * one transaction, which the output gate makes durable before the answer leaves. A timer relays the
+ * outbox to the `order-events` queue (whose consumer appends to the D1 event log and publishes on the
+ * bus); the alarm relays what the timer could not and expires the cart when it has been idle for the
+ * store's `cart_expiry_seconds`.
  */
 export class CartObject extends DurableObject<Bindings> {
+  readonly #store: CartStore;
   #state: CartState | null = null;
-  #outbox: EventMessage[] = [];
+  #outbox: OutboxEntry[] = [];
+  /** When the durable alarm is set for (as this object last set or read it); null: none. */
+  #alarmAt: number | null = null;
+  #relayTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The relay in flight, if any: relays never overlap. */
+  #relaying: Promise<void> | null = null;
+  #relayFailures = 0;
   #checkouts: Record<string, CheckoutRecord> = {};
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
+    this.#store = new CartStore(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
-      this.#state = (await ctx.storage.get<CartState>(CART)) ?? null;
-      this.#outbox = (await ctx.storage.get<EventMessage[]>(OUTBOX)) ?? [];
+      const { state, outbox } = this.#store.load();
+      this.#state = state;
+      this.#outbox = outbox;
       for (const record of (await ctx.storage.list<CheckoutRecord>({ prefix: CHECKOUT_PREFIX })).values()) this.#checkouts[record.key] = record;
+      this.#alarmAt = state ? await ctx.storage.getAlarm() : null;
+      // Events committed just before the object was evicted or crashed go out now.
+      if (outbox.length > 0) this.#armRelay();
     });
   }
 
@@ -168,10 +192,8 @@ export class CartObject extends DurableObject<Bindings> {
     const now = new Date().toISOString();
     const next: CartState = { ...state, status: "completed", version: state.version + 1, updatedAt: now };
     const event: EventMessage = { id: newId("evt"), store_id: state.storeId, type: "cart.completed", resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id, order_id: answer.status === 200 ? answer.body.order_id : null, checkout_id: record.id } };
-    this.#state = next;
-    this.#outbox = [...this.#outbox, event];
-    void this.ctx.storage.put({ [CART]: next, [OUTBOX]: this.#outbox, [CHECKOUT_PREFIX + key]: done });
-    this.#schedule();
+    // The cart, its event and the checkout's answer in one transaction.
+    this.#commit({ state: next, events: [event] }, () => this.ctx.storage.kv.put(CHECKOUT_PREFIX + key, done));
     return next;
   }
 
@@ -204,13 +226,19 @@ export class CartObject extends DurableObject<Bindings> {
   }
 
   override async alarm(): Promise<void> {
-    if (this.#outbox.length > 0) {
-      const batch = this.#outbox;
-      await (this.env.ORDER_EVENTS as unknown as Queue<EventMessage>).sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
-      // Commands that ran during the send appended after `batch`: keep those.
-      this.#outbox = this.#outbox.slice(batch.length);
-      void this.ctx.storage.put(OUTBOX, this.#outbox);
+    this.#alarmAt = null;
+    if (this.#outbox.length > 0 || this.#relaying) {
+      try {
+        await this.#relayOnce();
+      } catch (error) {
+        this.#relayFailures += 1;
+        // Our own backoff outlives the platform's alarm retries, so delivery never stops; setting an
+        // alarm inside a failing handler replaces the platform's retry of this one.
+        this.#setAlarm(Date.now() + Math.min(1000 * 2 ** this.#relayFailures, RELAY_BACKOFF_MAX_MS) + Math.floor(Math.random() * 1000));
+        throw error;
+      }
     }
+    // No await from here on: this sees every command that committed during the relay.
     const state = this.#state;
     const now = Date.now();
     if (state && state.status === "open" && Date.parse(state.expiresAt) <= now) {
@@ -219,8 +247,61 @@ export class CartObject extends DurableObject<Bindings> {
       await this.env.DB.prepare("UPDATE carts SET state = 'expired', updated_at = ? WHERE id = ? AND state = 'open'").bind(expired.updatedAt, state.id).run();
       return;
     }
-    this.#schedule();
+    if (this.#outbox.length > 0) this.#setAlarm(now + RELAY_FALLBACK_MS);
+    else this.#scheduleExpiry();
   }
+
+  /**
+   * Sends the outbox in commit order, in chunks the queue accepts; each chunk is forgotten once the
+   * queue took it. Waits for a relay already in flight instead of overlapping it.
+   */
+  async #relayOnce(): Promise<void> {
+    while (this.#relaying) await this.#relaying;
+    if (this.#outbox.length === 0) return;
+    const run = this.#send();
+    this.#relaying = run;
+    try {
+      await run;
+    } finally {
+      this.#relaying = null;
+    }
+  }
+
+  async #send(): Promise<void> {
+    const queue = this.env.ORDER_EVENTS as unknown as Queue<EventMessage>;
+    // Commands that run during a send append after these: they go with the next relay.
+    const pending = this.#outbox;
+    for (let start = 0; start < pending.length; ) {
+      let end = start;
+      let bytes = 0;
+      while (end < pending.length && end - start < SEND_BATCH_MESSAGES) {
+        const size = JSON.stringify(pending[end]!.event).length;
+        if (end > start && bytes + size > SEND_BATCH_BYTES) break;
+        bytes += size;
+        end += 1;
+      }
+      const chunk = pending.slice(start, end);
+      await queue.sendBatch(chunk.map((entry) => ({ body: entry.event, contentType: "json" as const })));
+      const last = chunk[chunk.length - 1]!.seq;
+      this.#store.delivered(last);
+      this.#outbox = this.#outbox.filter((entry) => entry.seq > last);
+      start = end;
+    }
+  }
+
+  /** The timer's relay: on failure the durable alarm (already set) retries with backoff. */
+  #onRelayTimer = () => {
+    this.#relayTimer = null;
+    this.#relayOnce().then(
+      () => {
+        this.#relayFailures = 0;
+        if (this.#outbox.length > 0) this.#armRelay();
+      },
+      (error: unknown) => {
+        console.warn(JSON.stringify({ level: "warn", msg: "cart relay deferred to its alarm", error: error instanceof Error ? error.name : "Error" }));
+      },
+    );
+  };
 
   #run(access: CartAccess, expected: number | undefined, command: (state: CartState, now: string) => Change | CartRefusal): CartOutcome {
     const state = this.read(access);
@@ -234,19 +315,43 @@ export class CartObject extends DurableObject<Bindings> {
     return { ok: true, state: change.state };
   }
 
-  /** State and outbox in one put (atomic; durable before the reply), then the alarm that relays or expires. */
-  #commit(change: Change) {
+  /** The changed rows and the events in one transaction (durable before the reply), then the relay or the expiry alarm. */
+  #commit(change: Change, also?: () => void) {
+    const prev = this.#state;
+    const entries = this.#store.write(prev, change.state, change.events, also);
     this.#state = change.state;
-    this.#outbox = [...this.#outbox, ...change.events];
-    void this.ctx.storage.put({ [CART]: change.state, [OUTBOX]: this.#outbox });
-    this.#schedule();
+    if (entries.length > 0) {
+      this.#outbox = this.#outbox.length > 0 ? [...this.#outbox, ...entries] : entries;
+      this.#armRelay();
+    } else if (prev === null) {
+      this.#scheduleExpiry();
+    }
   }
 
-  #schedule() {
+  /**
+   * Once per batch of events: the timer that sends them, and a durable alarm no later than
+   * RELAY_FALLBACK_MS in case the object is gone before the timer fires (usually already set).
+   */
+  #armRelay() {
+    if (this.#relayTimer === null) this.#relayTimer = setTimeout(this.#onRelayTimer, RELAY_DELAY_MS);
+    const fallback = Date.now() + RELAY_FALLBACK_MS;
+    if (this.#alarmAt === null || this.#alarmAt > fallback) this.#setAlarm(fallback);
+  }
+
+  /** The expiry alarm of an open cart (activity moves `expiresAt`; the alarm re-checks it when it fires). */
+  #scheduleExpiry() {
     const state = this.#state;
-    const at = this.#outbox.length > 0 ? Date.now() + RELAY_DELAY_MS : state && state.status === "open" ? Date.parse(state.expiresAt) : null;
-    if (at === null) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(at);
+    if (state && state.status === "open") this.#setAlarm(Date.parse(state.expiresAt));
+    else if (this.#alarmAt !== null) {
+      this.#alarmAt = null;
+      void this.ctx.storage.deleteAlarm();
+    }
+  }
+
+  /** Not awaited: the output gate holds the reply until the alarm is durably set. */
+  #setAlarm(at: number) {
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 }
 
