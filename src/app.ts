@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
@@ -23,7 +22,7 @@ import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
 import { storeCredentialsRouter, storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
-import { bodySizeLimit, jsonBody, requestId } from "./shared/http";
+import { bodySizeLimit, jsonBody, responseHeaders } from "./shared/http";
 import { redactError } from "./shared/log";
 import { createRouter } from "./shared/openapi";
 import { CurrencyMismatchError, MoneyOverflowError } from "./shared/money";
@@ -34,24 +33,22 @@ const DEFAULT_DOCS_URL = "https://edgeshop.dev/problems";
 export function createApp() {
   const app = createRouter<AppEnv>();
 
-  app.use("*", requestId());
+  // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
+  app.use(
+    "*",
+    responseHeaders({
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-Tenant-Id"],
+      exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
+      maxAgeSeconds: 86400,
+    }),
+  );
   app.use(
     "*",
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
         problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, { headers: { Allow: methods.join(", ") } })),
-    }),
-  );
-  // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
-  app.use(
-    "*",
-    cors({
-      origin: "*",
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-Tenant-Id"],
-      exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
-      maxAge: 86400,
     }),
   );
   app.use("*", async (c, next) => {

@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { requestId as honoRequestId } from "hono/request-id";
 import { randomBase62 } from "./crypto";
 import { ApiError } from "./errors";
 import { parseJsonBody } from "./json";
@@ -8,9 +7,50 @@ import { parseJsonBody } from "./json";
 /** Largest JSON body accepted: bulk endpoints of 100 items fit comfortably. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Reuses a sane inbound `X-Request-Id` (up to 128 of `[A-Za-z0-9_=-]`) or makes one; every response carries it. */
-export function requestId(): MiddlewareHandler {
-  return honoRequestId({ limitLength: 128, generator: () => `req_${randomBase62(20)}` });
+const SANE_REQUEST_ID = /^[\w=-]{1,128}$/;
+
+export interface CorsOptions {
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSeconds: number;
+}
+
+/**
+ * The headers every response carries, set once after the route answered: `X-Request-Id` (a sane
+ * inbound one, up to 128 of `[A-Za-z0-9_=-]`, is reused; else a new one) and CORS for any origin
+ * (bearer tokens, never cookies). A preflight (`OPTIONS`) is answered here with 204. One middleware
+ * instead of hono's `requestId` and `cors`: those touch `c.res` before the route runs, so every
+ * response was built twice and its headers copied (0.2 ms per request in `npm run profile -- cart-add`).
+ */
+export function responseHeaders(cors: CorsOptions): MiddlewareHandler {
+  const expose = cors.exposeHeaders.join(",");
+  const preflight: Record<string, string> = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": cors.allowMethods.join(","),
+    "Access-Control-Allow-Headers": cors.allowHeaders.join(","),
+    "Access-Control-Max-Age": String(cors.maxAgeSeconds),
+    "Access-Control-Expose-Headers": expose,
+    Vary: "Access-Control-Request-Headers",
+  };
+  return async (c, next) => {
+    const inbound = c.req.header("X-Request-Id");
+    const id = inbound !== undefined && SANE_REQUEST_ID.test(inbound) ? inbound : `req_${randomBase62(20)}`;
+    c.set("requestId", id);
+    if (c.req.method === "OPTIONS") return new Response(null, { status: 204, headers: { ...preflight, "X-Request-Id": id } });
+    await next();
+    let headers = c.res.headers;
+    try {
+      headers.set("X-Request-Id", id);
+    } catch {
+      // A response with immutable headers (one passed through from fetch): copy it once.
+      c.res = new Response(c.res.body, c.res);
+      headers = c.res.headers;
+      headers.set("X-Request-Id", id);
+    }
+    headers.set("Access-Control-Allow-Origin", "*");
+    headers.set("Access-Control-Expose-Headers", expose);
+  };
 }
 
 /** Refuses bodies over the limit with 413 `payload_too_large` (declared length or counted bytes). */
