@@ -3,7 +3,7 @@ import { EVENT_HANDLERS } from "./bus";
 import { consumeCouponRealization, finishDeadRealizations } from "./modules/campaigns";
 import { consumeEmailOutbox, finishDeadEmails } from "./modules/customers";
 import { deadLetterConsumer, eventsConsumer } from "./modules/events";
-import { consumeOrderEvents } from "./modules/orders";
+import { orderEventsConsumer } from "./modules/orders";
 import { consumeWebhookDeliveries, finishDeadDeliveries } from "./modules/webhooks";
 
 type Consumer = (batch: MessageBatch<unknown>, env: Bindings, ctx: ExecutionContext) => Promise<void>;
@@ -17,7 +17,7 @@ export const QUEUES: Record<string, Consumer> = {
   "events-dlq": deadLetterConsumer(),
   "email-outbox": consumeEmailOutbox,
   "email-outbox-dlq": finishDeadEmails,
-  "order-events": consumeOrderEvents,
+  "order-events": orderEventsConsumer(EVENT_HANDLERS),
   "order-events-dlq": deadLetterConsumer(),
   "webhook-deliveries": consumeWebhookDeliveries,
   "webhook-deliveries-dlq": finishDeadDeliveries,

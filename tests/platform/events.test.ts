@@ -69,9 +69,11 @@ describe("event log and bus", () => {
       headers: { "Idempotency-Key": unique("ord") },
     });
     expect(created.status).toBe(201);
-    // The object's outbox relay -> order-events queue -> consumer appends to the log -> events queue -> handler.
+    // The object's outbox relay -> order-events queue -> one consumer batch appends it to the log
+    // (marked published: it never goes through the events queue) and applies the handlers.
     expect(await until(() => dailyCount(store.id, "order.created"), (n) => n === 1)).toBe(1);
     const [event] = await eventsOf(store.id, "order.created");
+    expect(event!.published_at).not.toBeNull();
     expect(event).toMatchObject({ resource_type: "order", resource_id: created.body.id, resource_version: 1 });
     const orderEvent = { id: event!.id, type: event!.type, created_at: event!.created_at, store_id: store.id, data: JSON.parse(String(event!.data)) };
     const copied = await entry().queue("order-events", [

@@ -1,20 +1,33 @@
 import { sql } from "drizzle-orm";
+import { chunkForParams } from "../../shared/d1";
 import type { EventHandler } from "../events";
 import { cartItemAdds, dailyEventCounts, salesDaily } from "./analytics.tables";
 
 /** Counts every event per store, UTC day (of the event, not of its delivery) and type. */
 export const countDailyEvents: EventHandler = {
   name: "analytics.daily_event_counts",
-  async handle(event, { db }) {
-    return [
+  async handle(event, deps) {
+    return countDailyEvents.handleMany!([event], deps);
+  },
+  /** One upsert per (store, day, type) of the batch, each adding its count. */
+  async handleMany(list, { db }) {
+    const counts = new Map<string, { storeId: string; day: string; type: string; count: number }>();
+    for (const event of list) {
+      const day = event.created_at.slice(0, 10);
+      const key = `${event.store_id}\n${day}\n${event.type}`;
+      const row = counts.get(key);
+      if (row) row.count += 1;
+      else counts.set(key, { storeId: event.store_id, day, type: event.type, count: 1 });
+    }
+    return chunkForParams([...counts.values()], 4).map((rows) =>
       db
         .insert(dailyEventCounts)
-        .values({ storeId: event.store_id, day: event.created_at.slice(0, 10), type: event.type, count: 1 })
+        .values(rows)
         .onConflictDoUpdate({
           target: [dailyEventCounts.storeId, dailyEventCounts.day, dailyEventCounts.type],
-          set: { count: sql`${dailyEventCounts.count} + 1` },
+          set: { count: sql`${dailyEventCounts.count} + excluded.count` },
         }),
-    ];
+    );
   },
 };
 
@@ -24,19 +37,33 @@ export const countDailyEvents: EventHandler = {
  */
 export const countCartAdds: EventHandler = {
   name: "analytics.cart_item_adds",
-  async handle(event, { db }) {
-    const productId = typeof event.data.product_id === "string" ? event.data.product_id : null;
-    if (productId === null) return [];
-    const quantity = Number.isSafeInteger(event.data.quantity) && (event.data.quantity as number) > 0 ? (event.data.quantity as number) : 1;
-    return [
+  async handle(event, deps) {
+    return countCartAdds.handleMany!([event], deps);
+  },
+  /** One upsert per (store, day, product) of the batch, adding its adds and quantities. */
+  async handleMany(list, { db }) {
+    const sums = new Map<string, { storeId: string; day: string; productId: string; adds: number; quantity: number }>();
+    for (const event of list) {
+      const productId = typeof event.data.product_id === "string" ? event.data.product_id : null;
+      if (productId === null) continue;
+      const quantity = Number.isSafeInteger(event.data.quantity) && (event.data.quantity as number) > 0 ? (event.data.quantity as number) : 1;
+      const day = event.created_at.slice(0, 10);
+      const key = `${event.store_id}\n${day}\n${productId}`;
+      const row = sums.get(key);
+      if (row) {
+        row.adds += 1;
+        row.quantity += quantity;
+      } else sums.set(key, { storeId: event.store_id, day, productId, adds: 1, quantity });
+    }
+    return chunkForParams([...sums.values()], 5).map((rows) =>
       db
         .insert(cartItemAdds)
-        .values({ storeId: event.store_id, day: event.created_at.slice(0, 10), productId, adds: 1, quantity })
+        .values(rows)
         .onConflictDoUpdate({
           target: [cartItemAdds.storeId, cartItemAdds.day, cartItemAdds.productId],
-          set: { adds: sql`${cartItemAdds.adds} + 1`, quantity: sql`${cartItemAdds.quantity} + ${quantity}` },
+          set: { adds: sql`${cartItemAdds.adds} + excluded.adds`, quantity: sql`${cartItemAdds.quantity} + excluded.quantity` },
         }),
-    ];
+    );
   },
 };
 

@@ -1,11 +1,12 @@
+import type { z } from "@hono/zod-openapi";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Bindings } from "../../context";
 import { type Db, createDb } from "../../db/client";
-import { isUniqueViolation } from "../../shared/d1";
+import { chunkForParams, isUniqueViolation } from "../../shared/d1";
 import { defineConsumer } from "../../shared/queue-consumer";
 import { nowIso } from "../../shared/time";
 import { EventMessage } from "./events.schemas";
-import { markPublished } from "./events.service";
+import { appendEventStatements, markPublished } from "./events.service";
 import { handledEvents } from "./events.tables";
 
 /** A module's reaction to an event: the statements it writes (guarded; applied at most once). */
@@ -13,6 +14,12 @@ export interface EventHandler {
   /** Stable name: the exactly-once bookkeeping is keyed by (name, event id). */
   name: string;
   handle(event: EventMessage, deps: { db: Db; env: Bindings }): Promise<BatchItem<"sqlite">[]>;
+  /**
+   * The statements for many events at once, when they aggregate (counters: one upsert per key
+   * instead of one per event). Used when a whole message batch applies in one D1 batch; absent:
+   * `handle` per event.
+   */
+  handleMany?(events: readonly EventMessage[], deps: { db: Db; env: Bindings }): Promise<BatchItem<"sqlite">[]>;
   /**
    * Outbound work after the handler's statements committed (e.g. enqueueing the deliveries they
    * wrote), run once, best effort: what it misses, the module's cron sweep picks up.
@@ -65,11 +72,7 @@ export async function applyAll(db: Db, env: Bindings, handler: EventHandler, eve
   if (events.length === 0) return failed;
   if (events.length > 1) {
     try {
-      const now = nowIso();
-      const statements: BatchItem<"sqlite">[] = [];
-      for (const event of events) {
-        statements.push(db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: now }), ...(await handler.handle(event, { db, env })));
-      }
+      const statements = await batchStatements(db, env, handler, events, nowIso());
       await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
       await runAfter(handler, events, { db, env });
       return failed;
@@ -89,21 +92,32 @@ export async function applyAll(db: Db, env: Bindings, handler: EventHandler, eve
 }
 
 /**
+ * A handler's statements for many events of one batch: its (handler, event) rows as multi-row
+ * inserts (any duplicate fails the batch, as one row each would) and its own statements, aggregated
+ * when it can (`handleMany`).
+ */
+async function batchStatements(db: Db, env: Bindings, handler: EventHandler, events: readonly EventMessage[], now: string): Promise<BatchItem<"sqlite">[]> {
+  const statements: BatchItem<"sqlite">[] = chunkForParams(events, 3).map((chunk) =>
+    db.insert(handledEvents).values(chunk.map((event) => ({ handler: handler.name, eventId: event.id, handledAt: now }))),
+  );
+  if (handler.handleMany) statements.push(...(await handler.handleMany(events, { db, env })));
+  else for (const event of events) statements.push(...(await handler.handle(event, { db, env })));
+  return statements;
+}
+
+/**
  * The common case in one D1 round trip: every handler's statements for every event of the message
  * batch, with all their (handler, event) rows, in ONE batch. Any redelivered event or failing
  * statement fails it whole; the caller then falls back to handler by handler, event by event.
  */
-async function applyEverything(db: Db, env: Bindings, byHandler: Map<EventHandler, EventMessage[]>): Promise<boolean> {
+async function applyEverything(db: Db, env: Bindings, byHandler: Map<EventHandler, EventMessage[]>, log: BatchItem<"sqlite">[]): Promise<boolean> {
   const total = [...byHandler.values()].reduce((n, list) => n + list.length, 0);
-  if (total < 2) return false;
+  // One (handler, event) alone gains nothing over applyOnce, unless the log rides along.
+  if (total + log.length < 2) return false;
   try {
     const now = nowIso();
-    const statements: BatchItem<"sqlite">[] = [];
-    for (const [handler, events] of byHandler) {
-      for (const event of events) {
-        statements.push(db.insert(handledEvents).values({ handler: handler.name, eventId: event.id, handledAt: now }), ...(await handler.handle(event, { db, env })));
-      }
-    }
+    const statements: BatchItem<"sqlite">[] = [...log];
+    for (const [handler, events] of byHandler) statements.push(...(await batchStatements(db, env, handler, events, now)));
     await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   } catch {
     return false;
@@ -112,34 +126,66 @@ async function applyEverything(db: Db, env: Bindings, byHandler: Map<EventHandle
   return true;
 }
 
-/** The `events` queue consumer: dispatches each event by type; a failing handler retries its message. */
+/**
+ * The `events` queue consumer: dispatches each event by type; a failing handler retries its message.
+ * Events arrive here already in the log (committed with their change); receipt marks them published.
+ */
 export function eventsConsumer(table: HandlerTable) {
   return defineConsumer<EventMessage, Bindings>({
     schema: EventMessage,
     async handle(messages, env) {
       const db = createDb(env.DB);
-      const byHandler = new Map<EventHandler, EventMessage[]>();
-      for (const { body } of messages) {
-        for (const handler of [...(table[body.type] ?? []), ...(table["*"] ?? [])]) {
-          byHandler.set(handler, [...(byHandler.get(handler) ?? []), body]);
-        }
-      }
-      for (const [handler, list] of byHandler) {
-        if (!handler.relevant) continue;
-        const keep = await handler.relevant(list, { db, env });
-        const kept = list.filter((e) => keep.has(e.id));
-        if (kept.length > 0) byHandler.set(handler, kept);
-        else byHandler.delete(handler);
-      }
-      const failedEvents = new Set<string>();
-      if (!(await applyEverything(db, env, byHandler))) {
-        for (const [handler, events] of byHandler) {
-          for (const id of await applyAll(db, env, handler, events)) failedEvents.add(id);
-        }
-      }
-      const failed = new Set(messages.filter((m) => failedEvents.has(m.body.id)).map((m) => m.id));
+      const failedEvents = await dispatch(db, env, table, messages.map((m) => m.body), []);
       await markPublished(db, messages.map((m) => m.body.id));
-      return failed;
+      return new Set(messages.filter((m) => failedEvents.has(m.body.id)).map((m) => m.id));
     },
   });
+}
+
+/**
+ * The consumer of events relayed by Durable Objects (committed in the object's own storage, not yet
+ * in the D1 log): appends them to the log, marked published, and applies the bus handlers, in ONE D1
+ * batch in the common case: one queue hop and one round trip instead of a copy to the log, a second
+ * queue, and the handlers' batch. Appending is idempotent on the event id, so a redelivery appends
+ * nothing and the handlers' bookkeeping applies nothing twice.
+ */
+export function objectEventsConsumer<T>(table: HandlerTable, schema: z.ZodType<T>, toRecord: (body: T) => EventMessage) {
+  return defineConsumer<T, Bindings>({
+    schema,
+    async handle(messages, env) {
+      const db = createDb(env.DB);
+      const records = messages.map((m) => toRecord(m.body));
+      const failedEvents = await dispatch(db, env, table, records, appendEventStatements(db, records, nowIso()));
+      return new Set(messages.filter((_, i) => failedEvents.has(records[i]!.id)).map((m) => m.id));
+    },
+  });
+}
+
+/**
+ * Runs the handlers of `table` on `events`, with `log` (statements appending them to the log) first
+ * in the same batch. Returns the ids of the events a handler failed on.
+ */
+async function dispatch(db: Db, env: Bindings, table: HandlerTable, events: readonly EventMessage[], log: BatchItem<"sqlite">[]): Promise<Set<string>> {
+  const byHandler = new Map<EventHandler, EventMessage[]>();
+  for (const body of events) {
+    for (const handler of [...(table[body.type] ?? []), ...(table["*"] ?? [])]) {
+      byHandler.set(handler, [...(byHandler.get(handler) ?? []), body]);
+    }
+  }
+  for (const [handler, list] of byHandler) {
+    if (!handler.relevant) continue;
+    const keep = await handler.relevant(list, { db, env });
+    const kept = list.filter((e) => keep.has(e.id));
+    if (kept.length > 0) byHandler.set(handler, kept);
+    else byHandler.delete(handler);
+  }
+  const failedEvents = new Set<string>();
+  if (!(await applyEverything(db, env, byHandler, log))) {
+    // The log first (a failure here retries the whole message batch), then handler by handler.
+    if (log.length > 0) await db.batch(log as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    for (const [handler, list] of byHandler) {
+      for (const id of await applyAll(db, env, handler, list)) failedEvents.add(id);
+    }
+  }
+  return failedEvents;
 }

@@ -26,8 +26,10 @@ export function newEvent(storeId: string, draft: EventDraft, createdAt = nowIso(
   };
 }
 
-function row(event: EventMessage) {
+function row(event: EventMessage, publishedAt: string | null) {
   return {
+    // Omitted (not bound as null) when unknown: 8 parameters per row, as chunkForParams counts.
+    ...(publishedAt === null ? {} : { publishedAt }),
     id: event.id,
     storeId: event.store_id,
     type: event.type,
@@ -42,9 +44,10 @@ function row(event: EventMessage) {
 /**
  * Statements that append events to the log, for the same batch as the change they describe.
  * Appending an id that is already there is a no-op, so copies (the order stream's) are idempotent.
+ * `publishedAt`: the bus consumer that appends and handles in one batch marks its rows published.
  */
-export function appendEventStatements(db: Db, list: readonly EventMessage[]): BatchItem<"sqlite">[] {
-  return chunkForParams(list, 8).map((chunk) => db.insert(events).values(chunk.map(row)).onConflictDoNothing());
+export function appendEventStatements(db: Db, list: readonly EventMessage[], publishedAt: string | null = null): BatchItem<"sqlite">[] {
+  return chunkForParams(list, publishedAt === null ? 8 : 9).map((chunk) => db.insert(events).values(chunk.map((e) => row(e, publishedAt))).onConflictDoNothing());
 }
 
 /** Hands events to the bus. Called after the commit; a failure here is healed by the sweep. */

@@ -1,4 +1,4 @@
-export { type EventHandler, type HandlerTable, applyOnce, eventsConsumer } from "./events.bus";
+export { type EventHandler, type HandlerTable, applyOnce, eventsConsumer, objectEventsConsumer } from "./events.bus";
 export { deadLetterConsumer } from "./events.dead-letters";
 export { type EventDraft, EventMessage } from "./events.schemas";
 export { appendEventStatements, newEvent, publishEvents, sweepUnpublishedEvents } from "./events.service";

@@ -10,7 +10,7 @@ export type {
   UpdateOrderCommand,
 } from "./orders.service";
 export { customerOrderSummaries, orderStream } from "./orders.stream";
-export { consumeOrderEvents, orderEventRecord } from "./orders.consumer";
+export { orderEventsConsumer, orderEventRecord } from "./orders.consumer";
 export { Order, OrderEvent, OrderEventType, OrderStatus } from "./orders.schemas";
 export { TRANSITIONS, type OrderAction } from "./orders.service";
 export { expireOldDrafts } from "./orders.jobs";

@@ -1,8 +1,5 @@
-import type { Bindings } from "../../context";
-import { defineConsumer } from "../../shared/queue-consumer";
-import { createDb } from "../../db/client";
 import { z } from "@hono/zod-openapi";
-import { EventMessage, appendEventStatements, publishEvents } from "../events";
+import { EventMessage, type HandlerTable, objectEventsConsumer } from "../events";
 import { OrderEvent } from "./orders.schemas";
 
 /** What the objects relay: an order stream's `OrderEvent`, or another object's event already in the log's shape (carts). */
@@ -25,19 +22,11 @@ export function orderEventRecord(event: OrderEvent): EventMessage {
 
 /**
  * `order-events` consumer: the order streams' and the carts' relays publish their events here. D1 keeps no
- * copy of orders (the store's object serves every order read); the one thing left to do with an event
- * is to append it to the events log, keyed by its id, so redeliveries change nothing. A message that
- * keeps failing goes to `order-events-dlq`, recorded by the events module's dead-letter consumer.
+ * copy of orders (the store's object serves every order read); each event is appended to the events
+ * log, keyed by its id (redeliveries append nothing), and the bus handlers of `table` run on it in the
+ * same D1 batch (`objectEventsConsumer`). A message that keeps failing goes to `order-events-dlq`,
+ * recorded by the events module's dead-letter consumer.
  */
-export const consumeOrderEvents = defineConsumer<ObjectEvent, Bindings>({
-  schema: ObjectEvent,
-  async handle(messages, env) {
-    const db = createDb(env.DB);
-    const records = messages.map((m) => ("resource_type" in m.body ? m.body : orderEventRecord(m.body)));
-    const [first, ...rest] = appendEventStatements(db, records);
-    await db.batch([first!, ...rest]);
-    // Publishing a duplicate again is harmless (bus handlers apply each event once); an event whose
-    // publication is lost here is re-published by the sweep cron.
-    await publishEvents(env.EVENTS, records);
-  },
-});
+export function orderEventsConsumer(table: HandlerTable) {
+  return objectEventsConsumer<ObjectEvent>(table, ObjectEvent, (body) => ("resource_type" in body ? body : orderEventRecord(body)));
+}
