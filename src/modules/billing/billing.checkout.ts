@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
 import type { Db } from "../../db/client";
 import { carts } from "../../db/schema";
@@ -186,10 +186,12 @@ async function complete(db: Db, env: Bindings, record: CheckoutRecord, bill: Che
       state = ${paid ? "collected" : "open"}, collected_at = ${paid ? now : null}, updated_at = ${now}, version = version + 1
     WHERE id = ${bill.invoiceId} AND state = 'open' AND order_id IS NULL`;
   try {
+    // The cart's index row: "replaced" too when its customer opened a newer cart during the checkout
+    // (the object refuses to close a cart that is being checked out).
     const events = await commitBatch(
       db,
       storeId,
-      [batchable(db.$client, db.run(collected)), changedOneRow(db), db.update(carts).set({ state: "completed", updatedAt: now }).where(and(eq(carts.id, record.cart.id), eq(carts.state, "open")))],
+      [batchable(db.$client, db.run(collected)), changedOneRow(db), db.update(carts).set({ state: "completed", updatedAt: now }).where(and(eq(carts.id, record.cart.id), inArray(carts.state, ["open", "replaced"])))],
       paid
         ? [
             {

@@ -146,10 +146,14 @@ export class CartObject extends DurableObject<Bindings> {
     return this.#run(access, undefined, (s, now) => absorb(s, other, now));
   }
 
-  /** Ends an open cart (`merged` into another, or `replaced` by a newer cart of its customer). */
+  /**
+   * Ends an open cart (`merged` into another, or `replaced` by a newer cart of its customer). A cart
+   * being checked out is not closed (null): its checkout may already have charged for these items,
+   * and ends the cart itself.
+   */
   close(access: CartAccess, status: "merged" | "replaced"): CartState | null {
     const state = this.read(access);
-    if (!state) return null;
+    if (!state || activeCheckout(this.#checkouts)) return null;
     const now = new Date().toISOString();
     const next = { ...state, status, version: state.version + 1, updatedAt: now };
     this.#commit({ state: next, events: [{ id: newId("evt"), store_id: state.storeId, type: `cart.${status}`, resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id } }] });
