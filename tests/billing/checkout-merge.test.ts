@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { checkoutCart } from "../../src/modules/billing";
 import { call, createStore, unique } from "../helpers";
-import { count, product, readyCart } from "./support";
+import { checkout, count, inventory, product, readyCart } from "./support";
 
 describe("a login merge while the cart is being checked out", () => {
   it("leaves the cart to its checkout: nothing is merged into the customer's cart, the retry completes it with one order", async () => {
@@ -67,5 +67,28 @@ describe("a login merge while the cart is being checked out", () => {
     expect(await count("SELECT COUNT(*) AS n FROM payment_charges WHERE store_id = ?", store.id)).toBe(1);
     expect(await env.DB.prepare("SELECT state FROM carts WHERE id = ?").bind(cartId).first("state")).toBe("completed");
     expect((await call("GET", `/v1/carts/${newer.body.id}`, { token: store.key })).status).toBe(200);
+  });
+
+  it("a retry with a new key after a failed checkout finishes that checkout (one charge, one order) and both keys replay its answer", async () => {
+    const store = await createStore();
+    const lamp = await product(store.key, { price_cents: 4000, inventory: 5 });
+    const cartId = await readyCart(store, [{ product_id: lamp, quantity: 1 }]);
+    const db = createDb(env.DB);
+    const defer = (p: Promise<unknown>) => createExecutionContext().waitUntil(p.catch(() => undefined));
+    const caller = { kind: "store" as const, storeId: store.id, credentialId: store.keyId };
+    const first = { key: unique("first"), requestHash: "h" };
+    // The batch applied (stock taken, invoice open), then the runner failed before recording it.
+    await expect(checkoutCart(db, env, caller, cartId, first, defer, { after: (s) => { if (s === "reserve") throw new Error("injected failure after the batch"); } })).rejects.toThrow(/injected/);
+    const secondKey = unique("second");
+    const second = await checkout(store, cartId, secondKey);
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(await count("SELECT COUNT(*) AS n FROM payment_charges WHERE store_id = ?", store.id)).toBe(1);
+    expect(await count("SELECT COUNT(*) AS n FROM invoices WHERE store_id = ?", store.id)).toBe(1);
+    expect(await inventory(lamp)).toBe(4);
+    const replayFirst = await checkoutCart(db, env, caller, cartId, first, defer);
+    expect(replayFirst).toEqual({ status: 200, body: second.body });
+    const replaySecond = await checkout(store, cartId, secondKey);
+    expect(replaySecond.status).toBe(200);
+    expect(replaySecond.body).toEqual(second.body);
   });
 });

@@ -50,6 +50,11 @@ export interface CheckoutRecord {
   bill: CheckoutBill | null;
   charge: CheckoutCharge | null;
   answer: CheckoutAnswer | null;
+  /**
+   * Other keys whose requests took this checkout over after its runner died or failed (a client
+   * that retried with a new key): when it finishes, its answer is stored for each of them too.
+   */
+  aliases?: Array<{ key: string; requestHash: string }>;
 }
 
 export type BeginOutcome =
@@ -69,8 +74,9 @@ export function activeCheckout(records: Record<string, CheckoutRecord>): Checkou
 
 /**
  * Starts, resumes or answers a checkout. A key that finished answers its stored answer; an unfinished
- * checkout whose lease is live is `busy` (the caller waits); one whose lease ran out is taken over
- * and resumed; otherwise a new checkout freezes the open cart. Another key while one runs is busy too.
+ * checkout whose lease is live is `busy` (the caller waits), also for another key; one whose lease ran
+ * out is taken over and resumed, by another key too (which then shares its answer); otherwise a new
+ * checkout freezes the open cart.
  */
 export function begin(
   records: Record<string, CheckoutRecord>,
@@ -84,9 +90,12 @@ export function begin(
   }
   const active = activeCheckout(records);
   if (active && active.holder !== null && active.leaseUntil > input.nowMs) return { outcome: { kind: "busy", retryMs: Math.min(200, active.leaseUntil - input.nowMs) }, changed: null };
-  if (active && active.key !== input.key) return { outcome: { kind: "busy", retryMs: 100 }, changed: null };
   if (active) {
-    const resumed = { ...active, holder: input.holder, leaseUntil: input.nowMs + CHECKOUT_LEASE_MS };
+    // Its runner died or failed. Another key takes it over rather than waiting for the first key
+    // forever: the frozen cart is the same, so it is the same checkout (its batch may have applied,
+    // its charge may have run), finished once under its own id and answered to both keys.
+    const aliases = active.key === input.key || active.aliases?.some((a) => a.key === input.key) ? active.aliases : [...(active.aliases ?? []), { key: input.key, requestHash: input.requestHash }];
+    const resumed: CheckoutRecord = { ...active, holder: input.holder, leaseUntil: input.nowMs + CHECKOUT_LEASE_MS, ...(aliases ? { aliases } : {}) };
     return { outcome: { kind: "run", record: resumed, resumed: true }, changed: resumed };
   }
   if (!cart) return { outcome: { kind: "not_found" }, changed: null };

@@ -187,17 +187,22 @@ export class CartObject extends DurableObject<Bindings> {
     const record = this.#checkouts[key];
     if (!record || record.holder !== holder) return null;
     const done: CheckoutRecord = { ...record, step: "done", holder: null, answer };
-    this.#checkouts[key] = done;
+    // The same answer for every key that took this checkout over (each replays it).
+    const records = [done, ...(record.aliases ?? []).map((alias): CheckoutRecord => ({ ...done, key: alias.key, requestHash: alias.requestHash, aliases: [] }))];
+    for (const r of records) this.#checkouts[r.key] = r;
+    const saveAll = () => {
+      for (const r of records) this.ctx.storage.kv.put(CHECKOUT_PREFIX + r.key, r);
+    };
     const state = this.#state;
     if (!completed || !state || state.status !== "open") {
-      void this.ctx.storage.put(CHECKOUT_PREFIX + key, done);
+      this.ctx.storage.transactionSync(saveAll);
       return state;
     }
     const now = new Date().toISOString();
     const next: CartState = { ...state, status: "completed", version: state.version + 1, updatedAt: now };
     const event: EventMessage = { id: newId("evt"), store_id: state.storeId, type: "cart.completed", resource_type: "cart", resource_id: state.id, resource_version: next.version, created_at: now, data: { cart_id: state.id, order_id: answer.status === 200 ? answer.body.order_id : null, checkout_id: record.id } };
     // The cart, its event and the checkout's answer in one transaction.
-    this.#commit({ state: next, events: [event] }, () => this.ctx.storage.kv.put(CHECKOUT_PREFIX + key, done));
+    this.#commit({ state: next, events: [event] }, saveAll);
     return next;
   }
 
