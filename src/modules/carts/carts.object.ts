@@ -29,6 +29,8 @@ import { CartStore, type OutboxEntry } from "./carts.storage";
 
 /** One storage key per checkout (`checkout:<idempotency key>`), so a step's record rewrites only itself. */
 const CHECKOUT_PREFIX = "checkout:";
+/** How long an unfinished checkout keeps its cart from expiring (the resume cron finishes stalled ones after 2 minutes). */
+const CHECKOUT_EXPIRY_GRACE_MS = 10 * 60 * 1000;
 
 /**
  * A command's events are sent this long after the first undelivered one (an in-memory timer), so
@@ -251,6 +253,14 @@ export class CartObject extends DurableObject<Bindings> {
     const state = this.#state;
     const now = Date.now();
     if (state && state.status === "open" && Date.parse(state.expiresAt) <= now) {
+      // A checkout of this cart may have charged already: it ends the cart itself. Wait for it (its
+      // lease, and the resume cron's window), then expire an abandoned one as any other cart.
+      const active = activeCheckout(this.#checkouts);
+      const holdUntil = active ? Math.max(active.leaseUntil, Date.parse(active.createdAt) + CHECKOUT_EXPIRY_GRACE_MS) : 0;
+      if (holdUntil > now) {
+        this.#setAlarm(holdUntil);
+        return;
+      }
       const expired = { ...state, status: "expired" as const, version: state.version + 1, updatedAt: new Date(now).toISOString() };
       this.#commit({ state: expired, events: [{ id: newId("evt"), store_id: state.storeId, type: "cart.expired", resource_type: "cart", resource_id: state.id, resource_version: expired.version, created_at: expired.updatedAt, data: { cart_id: state.id } }] });
       await this.env.DB.prepare("UPDATE carts SET state = 'expired', updated_at = ? WHERE id = ? AND state = 'open'").bind(expired.updatedAt, state.id).run();

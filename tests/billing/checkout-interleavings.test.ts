@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import type { CartObject } from "../../src/modules/carts";
 import { checkoutCart } from "../../src/modules/billing";
 import { call, createStore, unique } from "../helpers";
 import { checkout, count, inventory, product, readyCart } from "./support";
 
-describe("a login merge while the cart is being checked out", () => {
-  it("leaves the cart to its checkout: nothing is merged into the customer's cart, the retry completes it with one order", async () => {
+describe("checkout interleaved with other work on its cart (a merge, a newer cart, another key, the expiry alarm)", () => {
+  it("a login merge leaves the cart to its checkout: nothing is merged into the customer's cart, the retry completes it with one order", async () => {
     const store = await createStore();
     const lamp = await product(store.key, { price_cents: 4000, inventory: 5 });
     const created = await call("POST", "/v1/carts", { body: { store_id: store.id } });
@@ -90,5 +91,24 @@ describe("a login merge while the cart is being checked out", () => {
     const replaySecond = await checkout(store, cartId, secondKey);
     expect(replaySecond.status).toBe(200);
     expect(replaySecond.body).toEqual(second.body);
+  });
+
+  it("a cart whose checkout is unfinished does not expire under it; the retry completes it", async () => {
+    const store = await createStore({ cart_expiry_seconds: 1 });
+    const lamp = await product(store.key, { price_cents: 4000, inventory: 5 });
+    const cartId = await readyCart(store, [{ product_id: lamp, quantity: 1 }]);
+    const db = createDb(env.DB);
+    const defer = (p: Promise<unknown>) => createExecutionContext().waitUntil(p.catch(() => undefined));
+    const caller = { kind: "store" as const, storeId: store.id, credentialId: store.keyId };
+    const request = { key: unique("expiry"), requestHash: "h" };
+    await expect(checkoutCart(db, env, caller, cartId, request, defer, { after: (s) => { if (s === "charge") throw new Error("injected crash after charge"); } })).rejects.toThrow(/injected/);
+    await new Promise((r) => setTimeout(r, 1_200));
+    await runDurableObjectAlarm(env.CART_OBJECT.get(env.CART_OBJECT.idFromName(cartId)) as DurableObjectStub<CartObject>);
+    expect((await call("GET", `/v1/carts/${cartId}`, { token: store.key })).status).toBe(200);
+    expect(await env.DB.prepare("SELECT state FROM carts WHERE id = ?").bind(cartId).first("state")).toBe("open");
+    const answer = await checkoutCart(db, env, caller, cartId, request, defer);
+    expect(answer.status, JSON.stringify(answer)).toBe(200);
+    expect(await env.DB.prepare("SELECT state FROM carts WHERE id = ?").bind(cartId).first("state")).toBe("completed");
+    expect(await count("SELECT COUNT(*) AS n FROM payment_charges WHERE store_id = ?", store.id)).toBe(1);
   });
 });
