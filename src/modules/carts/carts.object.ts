@@ -73,7 +73,7 @@ export class CartObject extends DurableObject<Bindings> {
       const { state, outbox } = this.#store.load();
       this.#state = state;
       this.#outbox = outbox;
-      for (const record of (await ctx.storage.list<CheckoutRecord>({ prefix: CHECKOUT_PREFIX })).values()) this.#checkouts[record.key] = record;
+      for (const [, record] of ctx.storage.kv.list<CheckoutRecord>({ prefix: CHECKOUT_PREFIX })) this.#checkouts[record.key] = record;
       this.#alarmAt = state ? await ctx.storage.getAlarm() : null;
       // Events committed just before the object was evicted or crashed go out now.
       if (outbox.length > 0) this.#armRelay();
@@ -221,7 +221,7 @@ export class CartObject extends DurableObject<Bindings> {
     const record = this.#checkouts[key];
     if (!record || record.holder !== holder || record.step !== "started") return;
     delete this.#checkouts[key];
-    void this.ctx.storage.delete(CHECKOUT_PREFIX + key);
+    this.ctx.storage.kv.delete(CHECKOUT_PREFIX + key);
   }
 
   /** The runner failed (an exception, not a crash): its lease ends now, so a retry resumes at once. */
@@ -233,7 +233,7 @@ export class CartObject extends DurableObject<Bindings> {
 
   #saveCheckout(record: CheckoutRecord) {
     this.#checkouts[record.key] = record;
-    void this.ctx.storage.put(CHECKOUT_PREFIX + record.key, record);
+    this.ctx.storage.kv.put(CHECKOUT_PREFIX + record.key, record);
   }
 
   override async alarm(): Promise<void> {
@@ -294,7 +294,7 @@ export class CartObject extends DurableObject<Bindings> {
       let end = start;
       let bytes = 0;
       while (end < pending.length && end - start < SEND_BATCH_MESSAGES) {
-        const size = JSON.stringify(pending[end]!.event).length;
+        const size = pending[end]!.bytes;
         if (end > start && bytes + size > SEND_BATCH_BYTES) break;
         bytes += size;
         end += 1;

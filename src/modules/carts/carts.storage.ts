@@ -44,6 +44,8 @@ const LINE_FIELDS = ["productId", "title", "unitPriceCents", "quantity", "invent
 export interface OutboxEntry {
   seq: number;
   event: EventMessage;
+  /** The event's JSON length, measured once when it was stored (the relay sizes its batches by it). */
+  bytes: number;
 }
 
 /**
@@ -96,7 +98,7 @@ export class CartStore {
     }
     const outbox: OutboxEntry[] = [];
     for (const o of this.#sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM cart_outbox ORDER BY seq")) {
-      outbox.push({ seq: o.seq, event: JSON.parse(o.event) as EventMessage });
+      outbox.push({ seq: o.seq, event: JSON.parse(o.event) as EventMessage, bytes: o.event.length });
     }
     this.#nextOutboxSeq = (outbox.at(-1)?.seq ?? 0) + 1;
     const doc = JSON.parse(row.doc) as CartDoc;
@@ -150,8 +152,9 @@ export class CartStore {
     const entries: OutboxEntry[] = [];
     for (const event of events) {
       const seq = this.#nextOutboxSeq++;
-      this.#sql.exec("INSERT INTO cart_outbox (seq, event) VALUES (?, ?)", seq, JSON.stringify(event));
-      entries.push({ seq, event });
+      const json = JSON.stringify(event);
+      this.#sql.exec("INSERT INTO cart_outbox (seq, event) VALUES (?, ?)", seq, json);
+      entries.push({ seq, event, bytes: json.length });
     }
     return entries;
   }

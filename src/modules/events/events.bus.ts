@@ -110,14 +110,15 @@ async function batchStatements(db: Db, env: Bindings, handler: EventHandler, eve
  * batch, with all their (handler, event) rows, in ONE batch. Any redelivered event or failing
  * statement fails it whole; the caller then falls back to handler by handler, event by event.
  */
-async function applyEverything(db: Db, env: Bindings, byHandler: Map<EventHandler, EventMessage[]>, log: BatchItem<"sqlite">[]): Promise<boolean> {
+async function applyEverything(db: Db, env: Bindings, byHandler: Map<EventHandler, EventMessage[]>, bookends: Bookends): Promise<boolean> {
   const total = [...byHandler.values()].reduce((n, list) => n + list.length, 0);
-  // One (handler, event) alone gains nothing over applyOnce, unless the log rides along.
-  if (total + log.length < 2) return false;
+  // One (handler, event) alone gains nothing over applyOnce, unless the bookends ride along.
+  if (total + bookends.before.length + bookends.after.length < 2) return false;
   try {
     const now = nowIso();
-    const statements: BatchItem<"sqlite">[] = [...log];
+    const statements: BatchItem<"sqlite">[] = [...bookends.before];
     for (const [handler, events] of byHandler) statements.push(...(await batchStatements(db, env, handler, events, now)));
+    statements.push(...bookends.after);
     await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   } catch {
     return false;
@@ -135,8 +136,7 @@ export function eventsConsumer(table: HandlerTable) {
     schema: EventMessage,
     async handle(messages, env) {
       const db = createDb(env.DB);
-      const failedEvents = await dispatch(db, env, table, messages.map((m) => m.body), []);
-      await markPublished(db, messages.map((m) => m.body.id));
+      const failedEvents = await dispatch(db, env, table, messages.map((m) => m.body), { before: [], after: [markPublished(db, messages.map((m) => m.body.id))] });
       return new Set(messages.filter((m) => failedEvents.has(m.body.id)).map((m) => m.id));
     },
   });
@@ -155,21 +155,29 @@ export function objectEventsConsumer<T>(table: HandlerTable, schema: z.ZodType<T
     async handle(messages, env) {
       const db = createDb(env.DB);
       const records = messages.map((m) => toRecord(m.body));
-      const failedEvents = await dispatch(db, env, table, records, appendEventStatements(db, records, nowIso()));
+      const failedEvents = await dispatch(db, env, table, records, { before: appendEventStatements(db, records, nowIso()), after: [] });
       return new Set(messages.filter((_, i) => failedEvents.has(records[i]!.id)).map((m) => m.id));
     },
   });
 }
 
+/** The consumer's own statements around the handlers': the log append before, the published mark after. */
+interface Bookends {
+  before: BatchItem<"sqlite">[];
+  after: BatchItem<"sqlite">[];
+}
+
 /**
- * Runs the handlers of `table` on `events`, with `log` (statements appending them to the log) first
- * in the same batch. Returns the ids of the events a handler failed on.
+ * Runs the handlers of `table` on `events` with the consumer's `bookends` in the same batch.
+ * Returns the ids of the events a handler failed on.
  */
-async function dispatch(db: Db, env: Bindings, table: HandlerTable, events: readonly EventMessage[], log: BatchItem<"sqlite">[]): Promise<Set<string>> {
+async function dispatch(db: Db, env: Bindings, table: HandlerTable, events: readonly EventMessage[], bookends: Bookends): Promise<Set<string>> {
   const byHandler = new Map<EventHandler, EventMessage[]>();
   for (const body of events) {
     for (const handler of [...(table[body.type] ?? []), ...(table["*"] ?? [])]) {
-      byHandler.set(handler, [...(byHandler.get(handler) ?? []), body]);
+      const list = byHandler.get(handler);
+      if (list) list.push(body);
+      else byHandler.set(handler, [body]);
     }
   }
   for (const [handler, list] of byHandler) {
@@ -180,12 +188,14 @@ async function dispatch(db: Db, env: Bindings, table: HandlerTable, events: read
     else byHandler.delete(handler);
   }
   const failedEvents = new Set<string>();
-  if (!(await applyEverything(db, env, byHandler, log))) {
-    // The log first (a failure here retries the whole message batch), then handler by handler.
-    if (log.length > 0) await db.batch(log as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  if (!(await applyEverything(db, env, byHandler, bookends))) {
+    // The log first (a failure here retries the whole message batch), then handler by handler,
+    // then the published mark.
+    if (bookends.before.length > 0) await db.batch(bookends.before as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
     for (const [handler, list] of byHandler) {
       for (const id of await applyAll(db, env, handler, list)) failedEvents.add(id);
     }
+    if (bookends.after.length > 0) await db.batch(bookends.after as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   }
   return failedEvents;
 }
