@@ -2,7 +2,7 @@
 // CPU profile of one request type on workerd (through miniflare, like the bench): starts the Worker
 // with the inspector on, seeds a store, records a V8 CPU profile over N requests and prints the
 // functions with the most self time. Usage:
-//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|coupon-validate|gift-card-issue|cart-get|cart-add|fan-register|fan-repeat|checkout [requests=2000]
+//   node bench/profile.mjs product-get|product-list|order-create|order-confirm|do-write|coupon-validate|gift-card-issue|cart-get|cart-add|fan-register|fan-repeat|checkout [requests=2000]
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -100,6 +100,7 @@ const requests = {
   "product-list": () => ({ method: "GET", path: "/v1/products?limit=20" }),
   "order-create": () => ({ method: "POST", path: "/v1/orders", headers: { "Idempotency-Key": `p-${n++}-${Math.random()}` }, body: JSON.stringify({ currency: "USD", lines: [{ title: "Custom", unit_price_cents: 100, quantity: 1 }] }) }),
   "order-confirm": () => ({ method: "POST", path: `/v1/orders/${orders[n++ % orders.length]}/confirm`, headers: { "If-Match": '"1"' } }),
+  "do-write": () => ({ method: "POST", path: `/__bench/do-write?store=${store.id}` }),
 }[scenario];
 
 // Let the seed phase's background work (order relay, event bus) drain before measuring.

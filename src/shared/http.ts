@@ -88,7 +88,13 @@ export function jsonBody(): MiddlewareHandler {
     const cache = c.req.bodyCache as Record<string, unknown>;
     cache.json = Promise.resolve(parsed);
     cache.text = Promise.resolve(text.trim() === "" ? "{}" : text);
-    cache.arrayBuffer = Promise.resolve(text.trim() === "" ? new ArrayBuffer(0) : new TextEncoder().encode(text).buffer);
+    // Encoded only if something asks for the bytes (most requests never do).
+    let bytes: Promise<ArrayBuffer> | undefined;
+    Object.defineProperty(cache, "arrayBuffer", {
+      enumerable: true,
+      configurable: true,
+      get: () => (bytes ??= Promise.resolve(text.trim() === "" ? new ArrayBuffer(0) : (new TextEncoder().encode(text).buffer as ArrayBuffer))),
+    });
     return next();
   };
 }

@@ -33,12 +33,15 @@ export class OrderStream extends DurableObject<Bindings> {
   /** True while an alarm is scheduled that will relay the undelivered events (or is running). */
   #relayArmed = false;
   #relayChain: Promise<void> = Promise.resolve();
+  /** Failed relays in a row, as stored in `stream_meta` (read once on start, written only when it changes). */
+  #relayFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.#ledger = new OrderLedger(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       this.#ledger.migrate();
+      this.#relayFailures = Number(this.#ledger.getMeta("relay_failures") ?? 0);
       if (this.#ledger.hasUndelivered()) {
         // A crash between a command's commit and its setAlarm must not strand events.
         const alarm = await ctx.storage.getAlarm();
@@ -137,15 +140,18 @@ export class OrderStream extends DurableObject<Bindings> {
     try {
       await relayOutbox(this.#ledger, this.env.ORDER_EVENTS);
     } catch (error) {
-      const failures = Number(this.#ledger.getMeta("relay_failures") ?? 0) + 1;
-      this.#ledger.setMeta("relay_failures", failures);
+      this.#relayFailures += 1;
+      this.#ledger.setMeta("relay_failures", this.#relayFailures);
       // Our own backoff outlives the platform's six alarm retries, so delivery never stops. Setting
       // an alarm inside a failing handler replaces the platform's retry of this one.
-      void this.ctx.storage.setAlarm(Date.now() + relayBackoffMs(failures));
+      void this.ctx.storage.setAlarm(Date.now() + relayBackoffMs(this.#relayFailures));
       this.#relayArmed = true;
       throw error;
     }
-    this.#ledger.setMeta("relay_failures", 0);
+    if (this.#relayFailures !== 0) {
+      this.#relayFailures = 0;
+      this.#ledger.setMeta("relay_failures", 0);
+    }
     const now = Date.now();
     this.#ledger.purge(now);
     this.#scheduleAfterRelay(now);
@@ -154,7 +160,9 @@ export class OrderStream extends DurableObject<Bindings> {
   /** Runs synchronously after the relay's last await, so it sees every event committed meanwhile. */
   #scheduleAfterRelay(nowMs: number) {
     if (this.#ledger.hasUndelivered()) {
-      void this.ctx.storage.setAlarm(nowMs);
+      // Events committed during the relay wait the same short delay, so a busy stream sends them in
+      // batches (one queue send, one delivered mark and one purge per batch, not per event).
+      void this.ctx.storage.setAlarm(nowMs + RELAY_DELAY_MS);
       this.#relayArmed = true;
       return;
     }
