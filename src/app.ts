@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import type { AppEnv } from "./context";
 import { createDb } from "./db/client";
 import { customersRouter } from "./modules/customers";
@@ -22,40 +21,33 @@ import { ordersRouter } from "./modules/orders";
 import { productsRouter } from "./modules/products";
 import { storeCredentialsRouter, storesRouter } from "./modules/stores";
 import { ApiError, problemResponse } from "./shared/errors";
-import { bodySizeLimit, jsonBody, responseHeaders } from "./shared/http";
+import { type CorsOptions, jsonBody, methodsByPath, requestIdOf } from "./shared/http";
 import { redactError } from "./shared/log";
 import { createRouter } from "./shared/openapi";
 import { CurrencyMismatchError, MoneyOverflowError } from "./shared/money";
 
 const DEFAULT_DOCS_URL = "https://edgeshop.dev/problems";
 
+/** Browser storefronts call the API with bearer tokens (never cookies), so any origin may. */
+export const CORS: CorsOptions = {
+  allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+  allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-Tenant-Id"],
+  exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
+  maxAgeSeconds: 86400,
+};
+
 /** Builds the HTTP app: shared middleware, one error handler, docs, and every module's routes. */
 export function createApp() {
   const app = createRouter<AppEnv>();
 
-  // Browser storefronts call the API with bearer tokens (never cookies), so any origin may.
-  app.use(
-    "*",
-    responseHeaders({
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id", "X-Tenant-Id"],
-      exposeHeaders: ["ETag", "X-Request-Id", "Idempotent-Replayed", "Retry-After", "Location"],
-      maxAgeSeconds: 86400,
-    }),
-  );
-  app.use(
-    "*",
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, { headers: { Allow: methods.join(", ") } })),
-    }),
-  );
-  app.use("*", async (c, next) => {
+  // Request id and CORS headers: `withResponseHeaders` around the app (src/index.ts). A plain
+  // function, not an async layer: each `await next()` middleware costs every request its frame.
+  app.use("*", (c, next) => {
+    c.set("requestId", requestIdOf(c.req.raw));
     c.set("db", createDb(c.env.DB));
-    await next();
+    return next();
   });
-  app.use("/v1/*", bodySizeLimit(), jsonBody());
+  app.use("/v1/*", jsonBody());
 
   // Chained so the app's type carries every route's contract (`AppType`, the typed test client).
   const api = app
@@ -139,7 +131,15 @@ export function createApp() {
   });
   app.route("/", docsRouter);
 
-  app.notFound((c) => problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
+  // No route for this method: 405 with `Allow` when the path has routes for other methods, else 404.
+  const allowedMethods = methodsByPath(() => app.routes);
+  app.notFound((c) => {
+    const methods = allowedMethods(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      return problem(c, new ApiError("method_not_allowed", `Use ${methods.join(", ")} on this route`, { headers: { Allow: methods.join(", ") } }));
+    }
+    return problem(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`));
+  });
   app.onError((err, c) => problem(c, toApiError(err, c)));
   return api;
 }

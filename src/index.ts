@@ -1,7 +1,8 @@
-import { createApp } from "./app";
+import { CORS, createApp } from "./app";
 import type { Bindings } from "./context";
 import { runQueue } from "./queue";
 import { runScheduled } from "./scheduled";
+import { withResponseHeaders } from "./shared/http";
 
 export { LoginLimiter } from "./modules/customers";
 export { CodeLimiter } from "./modules/limits";
@@ -11,7 +12,7 @@ export { OrderStream } from "./modules/orders";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  fetch: withResponseHeaders(app.fetch, CORS),
   queue: (batch, env, ctx) => runQueue(batch, env, ctx),
   scheduled: (controller, env, ctx) => ctx.waitUntil(runScheduled(controller.cron, env)),
 } satisfies ExportedHandler<Bindings>;

@@ -43,7 +43,7 @@ function counting(d1: D1Database) {
 }
 
 describe("checkout's D1 cost", () => {
-  it("a 2-line checkout paid by card: at most 20 statements in 5 round trips (quoted in docs/capacity.md)", async () => {
+  it("a 2-line checkout paid by card: at most 16 statements in 5 round trips (quoted in docs/capacity.md)", async () => {
     const store = await createStore();
     const cartId = await readyCart(store, [{ product_id: await product(store.key), quantity: 1 }, { product_id: await product(store.key), quantity: 2 }]);
     const { d1, counts } = counting(env.DB);
@@ -52,6 +52,6 @@ describe("checkout's D1 cost", () => {
     expect(answer.status).toBe(200);
     console.log(`checkout D1: ${counts.statements} statements in ${counts.roundTrips} round trips`);
     expect(counts.roundTrips).toBeLessThanOrEqual(5);
-    expect(counts.statements).toBeLessThanOrEqual(20);
+    expect(counts.statements).toBeLessThanOrEqual(16);
   });
 });

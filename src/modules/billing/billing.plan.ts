@@ -1,8 +1,8 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, sql } from "drizzle-orm";
 import type { Bindings } from "../../context";
 import type { Db } from "../../db/client";
 import { products, stores } from "../../db/schema";
-import { batchable, changedOneRow } from "../../shared/d1";
+import { batchable, changedOneRow, chunkForParams } from "../../shared/d1";
 import { ApiError } from "../../shared/errors";
 import { nowIso } from "../../shared/time";
 import { type CartState, type CheckoutBill, type CheckoutRecord, cartTotals, incompleteReasons, productSnapshots, refreshed } from "../carts";
@@ -16,6 +16,9 @@ import { changeInventory } from "../products";
 import { type InvoiceLineRow, type InvoiceRow, type InvoiceSource, invoiceLines, invoices } from "./billing.tables";
 
 type Statements = Write<unknown>["statements"];
+
+/** Bound parameters per invoice line row: every column of `invoice_lines` is written. */
+const INVOICE_LINE_PARAMS = Object.keys(getTableColumns(invoiceLines)).length;
 
 function stockChange(db: Db, storeId: string, productId: string, adjust: number, reason: string) {
   const write = changeInventory(db, storeId, productId, { adjust }, reason);
@@ -165,7 +168,9 @@ export async function planReservation(db: Db, env: Pick<Bindings, "ORDER_STREAM"
     ...(totals.tax > 0 ? [line(invoiceId, storeId, state.lines.length + 1, "tax", null, "Tax", 1, totals.tax, totals.tax)] : []),
     ...(totals.shipping > 0 ? [line(invoiceId, storeId, state.lines.length + 2, "shipping", null, "Shipping", 1, totals.shipping, totals.shipping)] : []),
   ];
-  statements.push(db.insert(invoices).values(invoice), ...lines.map((l) => db.insert(invoiceLines).values(l)));
+  // The lines as multi-row inserts (at most 100 parameters a statement): one statement
+  // for a cart of up to 5 lines with its discount, tax and shipping lines, not one per line.
+  statements.push(db.insert(invoices).values(invoice), ...chunkForParams(lines, INVOICE_LINE_PARAMS).map((chunk) => db.insert(invoiceLines).values(chunk)));
   events.push({ type: "invoice.created", resource_type: "invoice", resource_id: invoiceId, data: { invoice_id: invoiceId, cart_id: state.id, customer_id: state.customerId, total_cents: totals.grandTotal, currency: state.currency, state: "open" } });
   const bill: CheckoutBill = billOf(invoice, lines, discountLabel);
   return { statements, events, bill, cart: state };
